@@ -1,0 +1,391 @@
+/* client.c - the step directory, ssh configuration and launcher environment
+ * (see client.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "files.h"
+#include "util.h"
+
+#define KEYFILE_MAX (64 * 1024)
+#define HOSTS_PER_BLOCK 128
+
+int jobssh_client_paths(const jobssh_settings_t *s, const char *node, const char *tag,
+                        jobssh_client_paths_t *p, jobssh_error_t *err)
+{
+    jobssh_client_paths_t tmp;
+
+    if (!node[0] || strchr(node, '/') || strcmp(node, ".") == 0 || strcmp(node, "..") == 0)
+        return jobssh_error_set(err, EINVAL, "bad node name '%.64s'", node);
+    if (!tag[0] || strchr(tag, '/') || tag[0] == '.')
+        return jobssh_error_set(err, EINVAL, "bad daemon tag '%.64s'", tag);
+    if (jobssh_snprintf(tmp.node_dir, sizeof(tmp.node_dir), "%s/%s", s->rundir, node) < 0 ||
+        jobssh_snprintf(tmp.dir, sizeof(tmp.dir), "%s/%s", tmp.node_dir, tag) < 0 ||
+        jobssh_strlcpy(tmp.name, tag, sizeof(tmp.name)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "rundir=%s: path too long", s->rundir);
+    *p = tmp;
+    return 0;
+}
+
+int jobssh_client_job_of_tag(const char *tag, char *buf, size_t size)
+{
+    size_t n = strcspn(tag, ".");
+    if (n == 0 || n >= size)
+        return -EINVAL;
+    memcpy(buf, tag, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+static int env_add(jobssh_env_t *env, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int env_add(jobssh_env_t *env, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    char *value = NULL;
+    int r;
+
+    if (env->n >= JOBSSH_ENV_MAX)
+        return -E2BIG;
+    va_start(ap, fmt);
+    r = vasprintf(&value, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return -ENOMEM;
+    env->name[env->n] = strdup(name);
+    if (!env->name[env->n]) {
+        free(value);
+        return -ENOMEM;
+    }
+    env->value[env->n++] = value;
+    return 0;
+}
+
+void jobssh_client_env_free(jobssh_env_t *env)
+{
+    for (size_t i = 0; i < env->n; i++) {
+        free(env->name[i]);
+        free(env->value[i]);
+    }
+    env->n = 0;
+}
+
+int jobssh_client_env(const jobssh_settings_t *s, const jobssh_client_paths_t *p, const char *tag,
+                      const char *old_path, jobssh_env_t *env, jobssh_error_t *err)
+{
+    const char *d = p->dir;
+    int r = 0;
+
+    memset(env, 0, sizeof(*env));
+    /* The wrapper goes first in PATH, so ssh, mpirun's and pdsh's ssh and
+     * any script's ssh reach the job's daemons. */
+    r |= env_add(env, "PATH", "%s/bin%s%s", d, old_path[0] ? ":" : "", old_path);
+    r |= env_add(env, "JOBSSH_DIR", "%s", d);
+    r |= env_add(env, "JOBSSH_TAG", "%s", tag);
+    r |= env_add(env, "JOBSSH_SSH_CONFIG", "%s/ssh_config", d);
+    r |= env_add(env, "JOBSSH_HOSTFILE", "%s/hostfile", d);
+    r |= env_add(env, "JOBSSH_DBCLIENT", "%s/dbclient", s->libexec_dir);
+    r |= env_add(env, "JOBSSH_DBCLIENT_KEY", "%s/id_dropbear", d);
+    r |= env_add(env, "JOBSSH_DBCLIENT_HOME", "%s/dbclient", d);
+    r |= env_add(env, "JOBSSH_CONNECT_ARGS", "--tag %s --ports %u-%u --count %llu --timeout %llu",
+                 tag, s->ports.low, s->ports.high, (unsigned long long)s->port_count,
+                 (unsigned long long)s->connect_timeout);
+    /* OpenMPI: use the rsh/ssh launcher even inside a Slurm allocation. */
+    r |= env_add(env, "OMPI_MCA_plm", "rsh");
+    r |= env_add(env, "OMPI_MCA_plm_rsh_agent", "%s/bin/ssh", d);
+    /* MPICH hydra. */
+    r |= env_add(env, "HYDRA_BOOTSTRAP", "ssh");
+    r |= env_add(env, "HYDRA_LAUNCHER_EXEC", "%s/bin/ssh", d);
+    /* pdsh: ssh module, and the step's nodes as the default target list. */
+    r |= env_add(env, "PDSH_RCMD_TYPE", "ssh");
+    r |= env_add(env, "WCOLL", "%s/hostfile", d);
+    if (r < 0) {
+        jobssh_client_env_free(env);
+        return jobssh_error_set(err, ENOMEM, "couldn't build the client environment");
+    }
+    return 0;
+}
+
+/* Read a small file of the key directory (as the user, no symlinks). */
+static int read_key_file(const char *keydir, const char *name, char **ret, size_t *ret_len,
+                         jobssh_error_t *err)
+{
+    char path[PATH_MAX];
+    _cleanup_close_ int fd = -1;
+    int r;
+
+    if (jobssh_snprintf(path, sizeof(path), "%s/%s", keydir, name) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s/%s: path too long", keydir, name);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
+    r = jobssh_read_fd(fd, KEYFILE_MAX, ret, ret_len);
+    if (r < 0)
+        return jobssh_error_set_errno(err, -r, "couldn't read %s", path);
+    return 0;
+}
+
+static int copy_key_file(const char *keydir, const char *name, int dirfd, const char *dst,
+                         jobssh_error_t *err)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    int r = read_key_file(keydir, name, &buf, &len, err);
+    if (r < 0)
+        return r;
+    return jobssh_files_write_at(dirfd, dst, buf, len, 0600, err);
+}
+
+/* One public key line "ssh-ed25519 AAAA..." without comment or newline. */
+static int key_line(char *pub, char **ret)
+{
+    char *type = strtok(pub, " \t\r\n");
+    char *blob = type ? strtok(NULL, " \t\r\n") : NULL;
+    if (!type || !blob || strncmp(type, "ssh-", 4) != 0)
+        return -EINVAL;
+    if (asprintf(ret, "%s %s", type, blob) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int write_ssh_config(const jobssh_settings_t *s, const jobssh_client_paths_t *p, int dirfd,
+                            const char *tag, const char *user, char *const hosts[], size_t nhosts,
+                            jobssh_error_t *err)
+{
+    _cleanup_fclose_ FILE *f = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    char job[32];
+    int r;
+
+    if (jobssh_client_job_of_tag(tag, job, sizeof(job)) < 0)
+        return jobssh_error_set(err, EINVAL, "bad daemon tag '%s'", tag);
+    f = open_memstream(&text, &len);
+    if (!f)
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    fprintf(f, "# ssh configuration of jobssh step %s (generated; read by the ssh wrapper)\n", tag);
+    /* One block per group of hosts: only the step's nodes go through jobssh,
+     * every other host keeps the client's defaults. */
+    for (size_t i = 0; i < nhosts; i += HOSTS_PER_BLOCK) {
+        fputs("Host", f);
+        for (size_t j = i; j < nhosts && j < i + HOSTS_PER_BLOCK; j++)
+            fprintf(f, " %s", hosts[j]);
+        fprintf(f,
+                "\n    User %s\n"
+                "    IdentityFile %s/id_ed25519\n"
+                "    IdentitiesOnly yes\n"
+                "    UserKnownHostsFile %s/known_hosts\n"
+                "    GlobalKnownHostsFile /dev/null\n"
+                "    HostKeyAlias jobssh-%s\n"
+                "    StrictHostKeyChecking yes\n"
+                "    CheckHostIP no\n"
+                "    UpdateHostKeys no\n"
+                "    PasswordAuthentication no\n"
+                "    KbdInteractiveAuthentication no\n"
+                "    ForwardAgent no\n"
+                "    ForwardX11 no\n"
+                "    BatchMode yes\n"
+                "    LogLevel ERROR\n"
+                "    ProxyCommand %s/jobssh-connect --fdpass --tag %s --ports %u-%u --count %llu "
+                "--timeout %llu %%h\n"
+                "    ProxyUseFdpass yes\n",
+                user, p->dir, p->dir, job, s->libexec_dir, tag, s->ports.low, s->ports.high,
+                (unsigned long long)s->port_count, (unsigned long long)s->connect_timeout);
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        free(text);
+        return jobssh_error_set(err, ENOMEM, "couldn't write ssh_config");
+    }
+    f = NULL;
+    r = jobssh_files_write_at(dirfd, "ssh_config", text, len, 0600, err);
+    free(text);
+    return r;
+}
+
+/* known_hosts for OpenSSH (the job's host key under HostKeyAlias) and, in
+ * dbclient/.ssh/, for dbclient, which reads $HOME/.ssh/known_hosts and looks
+ * a key up by the host name as typed: one line per node. */
+static int write_known_hosts(int dirfd, const char *tag, const char *hostkey, char *const hosts[],
+                             size_t nhosts, jobssh_error_t *err)
+{
+    _cleanup_close_ int dbfd = -1, sshfd = -1;
+    _cleanup_fclose_ FILE *f = NULL;
+    char *text = NULL, line[1024], job[32];
+    size_t len = 0;
+    int r;
+
+    if (jobssh_client_job_of_tag(tag, job, sizeof(job)) < 0)
+        return jobssh_error_set(err, EINVAL, "bad daemon tag '%s'", tag);
+    r = snprintf(line, sizeof(line), "jobssh-%s %s\n", job, hostkey);
+    if (r < 0 || (size_t)r >= sizeof(line))
+        return jobssh_error_set(err, E2BIG, "host key too long");
+    if ((r = jobssh_files_write_at(dirfd, "known_hosts", line, (size_t)r, 0600, err)) < 0)
+        return r;
+    if ((mkdirat(dirfd, "dbclient", 0700) < 0 && errno != EEXIST) ||
+        (dbfd = openat(dirfd, "dbclient", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (mkdirat(dbfd, ".ssh", 0700) < 0 && errno != EEXIST) ||
+        (sshfd = openat(dbfd, ".ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't make dbclient/.ssh");
+    f = open_memstream(&text, &len);
+    if (!f)
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < nhosts; i++)
+        fprintf(f, "%s %s\n", hosts[i], hostkey);
+    if (fclose(f) != 0) {
+        f = NULL;
+        free(text);
+        return jobssh_error_set(err, ENOMEM, "couldn't write known_hosts");
+    }
+    f = NULL;
+    r = jobssh_files_write_at(sshfd, "known_hosts", text ? text : "", len, 0600, err);
+    free(text);
+    return r;
+}
+
+static int write_hostfile(int dirfd, char *const hosts[], size_t nhosts, jobssh_error_t *err)
+{
+    _cleanup_fclose_ FILE *f = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int r;
+
+    f = open_memstream(&text, &len);
+    if (!f)
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < nhosts; i++)
+        fprintf(f, "%s\n", hosts[i]);
+    if (fclose(f) != 0) {
+        f = NULL;
+        free(text);
+        return jobssh_error_set(err, ENOMEM, "couldn't write hostfile");
+    }
+    f = NULL;
+    r = jobssh_files_write_at(dirfd, "hostfile", text ? text : "", len, 0644, err);
+    free(text);
+    return r;
+}
+
+int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_t *p,
+                          const char *keydir, const char *tag, const char *user,
+                          char *const hosts[], size_t nhosts, jobssh_error_t *err)
+{
+    _cleanup_close_ int dirfd = -1, authfd = -1, binfd = -1;
+    _cleanup_free_ char *pub = NULL, *hostkey = NULL;
+    char connect[PATH_MAX];
+    size_t len = 0;
+    int r;
+
+    dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", p->dir);
+    if ((r = copy_key_file(keydir, "host_ed25519", dirfd, "host_ed25519", err)) < 0 ||
+        (r = copy_key_file(keydir, "id_ed25519", dirfd, "id_ed25519", err)) < 0 ||
+        (r = copy_key_file(keydir, "id_dropbear", dirfd, "id_dropbear", err)) < 0)
+        return r;
+    if (mkdirat(dirfd, "auth", 0700) < 0 && errno != EEXIST)
+        return jobssh_error_set_errno(err, errno, "couldn't create %s/auth", p->dir);
+    authfd = openat(dirfd, "auth", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (authfd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s/auth", p->dir);
+    if ((r = copy_key_file(keydir, "authorized_keys", authfd, "authorized_keys", err)) < 0)
+        return r;
+    if ((r = read_key_file(keydir, "host_ed25519.pub", &pub, &len, err)) < 0)
+        return r;
+    if (key_line(pub, &hostkey) < 0)
+        return jobssh_error_set(err, EINVAL, "%s/host_ed25519.pub: not a public key", keydir);
+    if ((r = write_known_hosts(dirfd, tag, hostkey, hosts, nhosts, err)) < 0 ||
+        (r = write_ssh_config(s, p, dirfd, tag, user, hosts, nhosts, err)) < 0 ||
+        (r = write_hostfile(dirfd, hosts, nhosts, err)) < 0)
+        return r;
+    if (mkdirat(dirfd, "bin", 0700) < 0 && errno != EEXIST)
+        return jobssh_error_set_errno(err, errno, "couldn't create %s/bin", p->dir);
+    binfd = openat(dirfd, "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (binfd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s/bin", p->dir);
+    if (jobssh_snprintf(connect, sizeof(connect), "%s/jobssh-connect", s->libexec_dir) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "libexec_dir: path too long");
+    /* Called as ssh or dbclient, jobssh-connect is the client wrapper. */
+    static const char *const names[] = {"ssh", "dbclient"};
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(names); i++) {
+        (void)unlinkat(binfd, names[i], 0);
+        if (symlinkat(connect, binfd, names[i]) < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't create %s/bin/%s", p->dir,
+                                          names[i]);
+    }
+    return 0;
+}
+
+int jobssh_client_write_status(const jobssh_client_paths_t *p, const char *text,
+                               jobssh_error_t *err)
+{
+    _cleanup_close_ int dirfd = -1;
+    char line[512];
+    int n;
+
+    dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", p->dir);
+    n = snprintf(line, sizeof(line), "%s\n", text);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        n = (int)sizeof(line) - 1;
+    return jobssh_files_write_at(dirfd, "status", line, (size_t)n, 0644, err);
+}
+
+int jobssh_client_read_status(const jobssh_client_paths_t *p, char *buf, size_t size,
+                              jobssh_error_t *err)
+{
+    char path[PATH_MAX];
+    _cleanup_close_ int fd = -1;
+    ssize_t n;
+
+    if (size < 2)
+        return jobssh_error_set(err, EINVAL, "status buffer too small");
+    if (jobssh_snprintf(path, sizeof(path), "%s/status", p->dir) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s/status: path too long", p->dir);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
+    n = read(fd, buf, size - 1);
+    if (n < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't read %s", path);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    if (!buf[0])
+        return jobssh_error_set(err, ENODATA, "%s is empty", path);
+    return 0;
+}
+
+int jobssh_client_hold(const jobssh_settings_t *s, const char *tag, const char *host,
+                       const char *done_file, jobssh_error_t *err)
+{
+    char prog[PATH_MAX], ports[32], count[24], timeout[24];
+
+    if (jobssh_settings_program(s, "jobssh-connect", prog, sizeof(prog), err) < 0)
+        return -ENAMETOOLONG;
+    snprintf(ports, sizeof(ports), "%u-%u", s->ports.low, s->ports.high);
+    snprintf(count, sizeof(count), "%llu", (unsigned long long)s->port_count);
+    snprintf(timeout, sizeof(timeout), "%llu", (unsigned long long)s->connect_timeout);
+    char *const argv[] = {"jobssh-connect", "--hold",    "--tag",     (char *)tag,
+                          "--ports",        ports,       "--count",   count,
+                          "--timeout",      timeout,     "--done-file", (char *)done_file,
+                          (char *)host,     NULL};
+    fflush(NULL);
+    execv(prog, argv);
+    return jobssh_error_set_errno(err, errno, "couldn't exec %s", prog);
+}
+
+int jobssh_client_done_file(const char *keydir, uint32_t stepid, char *buf, size_t size)
+{
+    return jobssh_snprintf(buf, size, "%s/launcher-done.%u", keydir, stepid) < 0 ? -ENAMETOOLONG
+                                                                               : 0;
+}

@@ -1,0 +1,362 @@
+/* spawn.c - fork/exec with fd hygiene and error reporting from the child */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "util.h"
+
+#define KILL_REAP_MS 5000 /* bound on reaping after SIGKILL */
+
+/* What the child sends back when it does not reach exec. */
+struct report {
+    int errnum;
+    int exec_failed; /* 1: execve() itself failed; the parent words the message */
+    char text[JOBSSH_ERROR_TEXT_MAX];
+};
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Linux 64-bit dirent as returned by getdents64. */
+struct dirent64_raw {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/* Close every fd >= 3 except keep, using only async-signal-safe calls. */
+static void close_other_fds(int keep)
+{
+    char buf[4096];
+    int dfd;
+
+#ifdef SYS_close_range
+    if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
+        return;
+#endif
+    dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        /* repeat until a pass closes nothing: closing may disturb the listing */
+        for (int pass = 0, closed = 1; closed && pass < 16; pass++) {
+            long n;
+
+            closed = 0;
+            lseek(dfd, 0, SEEK_SET);
+            while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+                for (long off = 0; off < n;) {
+                    struct dirent64_raw *de = (struct dirent64_raw *)(buf + off);
+                    int fd = 0;
+                    const char *c = de->d_name;
+
+                    off += de->d_reclen;
+                    if (*c < '0' || *c > '9')
+                        continue;
+                    for (; *c >= '0' && *c <= '9' && fd < 1 << 24; c++)
+                        fd = fd * 10 + (*c - '0');
+                    if (fd >= 3 && fd != keep && fd != dfd && close(fd) == 0)
+                        closed = 1;
+                }
+            }
+        }
+        close(dfd);
+        return;
+    }
+    /* no /proc: every possible fd, bounded */
+    struct rlimit rl;
+    int max = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1 << 20)
+        max = (int)rl.rlim_cur;
+    for (int fd = 3; fd < max; fd++)
+        if (fd != keep)
+            close(fd);
+}
+
+/* glibc's sigaction() refuses the signals it reserves for itself (32, 33),
+ * but an ignored disposition of them would survive exec: reset them with
+ * the system call (kernel layout: handler, flags, restorer, mask). */
+static void reset_reserved_signal(int sig)
+{
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        unsigned long mask;
+    } ksa = {SIG_DFL, 0, NULL, 0};
+
+    syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
+
+static __attribute__((noreturn)) void child_fail(int errfd, struct report *rep)
+{
+    ssize_t n = write(errfd, rep, sizeof(*rep));
+    (void)n;
+    _exit(127);
+}
+
+/* In the child: never returns. Only async-signal-safe calls besides
+ * pre_exec and the formatting of error texts. */
+static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, pid_t ppid)
+{
+    const int want[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+    struct report rep = {0};
+    jobssh_error_t err = {{0}};
+    struct sigaction sa = {.sa_handler = SIG_DFL};
+    sigset_t none;
+    int tmp[3], devnull = -1;
+    int r;
+
+    /* dispositions first, then the mask, so no inherited handler runs here */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL && sig != SIGKILL && sig != SIGSTOP)
+            reset_reserved_signal(sig);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* the report pipe must not sit on 0-2 */
+    if (errfd < 3) {
+        int moved = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0)
+            _exit(127);
+        errfd = moved;
+    }
+    if (o->pdeathsig) {
+        if (prctl(PR_SET_PDEATHSIG, o->pdeathsig) < 0) {
+            rep.errnum = errno;
+            jobssh_error_set_errno(&err, errno, "couldn't set the parent death signal");
+            goto fail;
+        }
+        if (getppid() != ppid) { /* the parent is already gone */
+            rep.errnum = ESRCH;
+            jobssh_error_set(&err, ESRCH, "parent exited before %s started", o->path);
+            goto fail;
+        }
+    }
+    if (o->new_session && setsid() < 0) {
+        rep.errnum = errno;
+        jobssh_error_set_errno(&err, errno, "couldn't start a new session");
+        goto fail;
+    }
+    /* duplicate every source above 2 first, so that sources and targets
+     * overlapping in any way (e.g. stdout_fd = 2, stderr_fd = 1) work */
+    for (int i = 0; i < 3; i++) {
+        int src = want[i];
+
+        if (src == JOBSSH_SPAWN_DEVNULL) {
+            if (devnull < 0 && (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+                rep.errnum = errno;
+                jobssh_error_set_errno(&err, errno, "couldn't open /dev/null");
+                goto fail;
+            }
+            src = devnull;
+        }
+        tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, 3);
+        if (tmp[i] < 0) {
+            rep.errnum = errno;
+            jobssh_error_set_errno(&err, errno, "couldn't duplicate fd %d", src);
+            goto fail;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dup2(tmp[i], i) < 0) {
+            rep.errnum = errno;
+            jobssh_error_set_errno(&err, errno, "couldn't set up fd %d", i);
+            goto fail;
+        }
+    }
+    if (o->pre_exec) {
+        r = o->pre_exec(o->pre_exec_arg, &err);
+        if (r < 0) {
+            rep.errnum = -r;
+            if (!err.text[0])
+                jobssh_error_set_errno(&err, -r, "pre-exec step for %s failed", o->path);
+            goto fail;
+        }
+    }
+    close_other_fds(errfd);
+    execve(o->path, o->argv, o->envp ? o->envp : (char *const[]){NULL});
+    rep.errnum = errno;
+    rep.exec_failed = 1;
+fail:
+    memcpy(rep.text, err.text, sizeof(rep.text));
+    child_fail(errfd, &rep);
+}
+
+static int check_fd(int fd, const char *which, jobssh_error_t *err)
+{
+    if (fd != JOBSSH_SPAWN_DEVNULL && (fd < 0 || fcntl(fd, F_GETFD) < 0))
+        return jobssh_error_set(err, EBADF, "%s fd %d is not open", which, fd);
+    return 0;
+}
+
+int jobssh_spawn(const jobssh_spawn_t *o, pid_t *ret_pid, jobssh_error_t *err)
+{
+    _cleanup_close_ int rd = -1;
+    struct report rep;
+    int fds[2], timeout, r;
+    long deadline;
+    ssize_t n = -1;
+    pid_t ppid = getpid(), pid;
+
+    if (!o || !o->path || o->path[0] != '/')
+        return jobssh_error_set(err, EINVAL, "program path '%s' is not absolute",
+                                o && o->path ? o->path : "(null)");
+    if (!o->argv || !o->argv[0])
+        return jobssh_error_set(err, EINVAL, "no argv[0] for %s", o->path);
+    if ((r = check_fd(o->stdin_fd, "stdin", err)) < 0 ||
+        (r = check_fd(o->stdout_fd, "stdout", err)) < 0 ||
+        (r = check_fd(o->stderr_fd, "stderr", err)) < 0)
+        return r;
+    timeout = o->exec_timeout_ms > 0 ? o->exec_timeout_ms : JOBSSH_SPAWN_EXEC_TIMEOUT_MS;
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't create a pipe");
+    rd = fds[0];
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(fds[1]);
+        return jobssh_error_set_errno(err, errno, "couldn't fork for %s", o->path);
+    }
+    if (pid == 0)
+        child(o, fds[1], ppid);
+    close(fds[1]);
+
+    /* EOF: exec closed the pipe. A report: it failed. Nothing: too slow. */
+    deadline = now_ms() + timeout;
+    for (int tries = 0; tries < 1000; tries++) {
+        struct pollfd pfd = {.fd = rd, .events = POLLIN};
+        long left = deadline - now_ms();
+
+        r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n = read(rd, &rep, sizeof(rep));
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    if (n == 0) {
+        *ret_pid = pid;
+        return 0;
+    }
+    if (n != (ssize_t)sizeof(rep)) {
+        jobssh_spawn_kill(pid, 0);
+        if (n < 0 && r > 0)
+            return jobssh_error_set_errno(err, errno, "couldn't read the status of %s", o->path);
+        return jobssh_error_set(err, ETIMEDOUT, "%s did not start within %d ms", o->path, timeout);
+    }
+    /* the child exits right after its report */
+    if (jobssh_spawn_wait(pid, KILL_REAP_MS, NULL, NULL) < 0)
+        jobssh_spawn_kill(pid, 0);
+    rep.text[sizeof(rep.text) - 1] = '\0';
+    if (rep.exec_failed)
+        return jobssh_error_set_errno(err, rep.errnum, "couldn't exec %s", o->path);
+    return jobssh_error_set(err, rep.errnum, "%s", rep.text);
+}
+
+static int pidfd_for(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+#else
+    return -ENOSYS;
+#endif
+}
+
+int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t *err)
+{
+    _cleanup_close_ int pidfd = -1;
+    long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int sleep_ms = 1;
+
+    if (pid <= 0 || timeout_ms < 0)
+        return jobssh_error_set(err, EINVAL, "wait: bad pid %d or timeout %d", (int)pid,
+                                timeout_ms);
+    pidfd = pidfd_for(pid);
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        long left;
+
+        if (r == pid) {
+            if (ret_status)
+                *ret_status = status;
+            return 0;
+        }
+        if (r < 0 && errno != EINTR)
+            return jobssh_error_set_errno(err, errno, "couldn't wait for pid %d", (int)pid);
+        left = deadline - now_ms();
+        if (left <= 0)
+            return jobssh_error_set(err, ETIMEDOUT, "pid %d still running after %d ms", (int)pid,
+                                    timeout_ms);
+        if (pidfd >= 0) {
+            struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+            poll(&pfd, 1, (int)left);
+        } else {
+            /* no pidfd: poll with a growing interval */
+            struct timespec ts = {0, (left < sleep_ms ? left : sleep_ms) * 1000000L};
+            nanosleep(&ts, NULL);
+            if (sleep_ms < 32)
+                sleep_ms *= 2;
+        }
+    }
+}
+
+int jobssh_spawn_kill(pid_t pid, int timeout_ms)
+{
+    int r;
+
+    siginfo_t si = {0};
+
+    if (pid <= 0 || timeout_ms < 0)
+        return -EINVAL;
+    /* signal only our own child, never whoever else has that pid */
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+        return -errno;
+    if (kill(pid, SIGTERM) < 0)
+        return -errno;
+    r = jobssh_spawn_wait(pid, timeout_ms, NULL, NULL);
+    if (r != -ETIMEDOUT)
+        return r;
+    if (kill(pid, SIGKILL) < 0)
+        return -errno;
+    r = jobssh_spawn_wait(pid, KILL_REAP_MS, NULL, NULL);
+    return r < 0 ? r : 1;
+}
+
+const char *jobssh_status_str(int status, char buf[64])
+{
+    if (WIFEXITED(status)) {
+        snprintf(buf, 64, "exited with status %d", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        const char *d = sigdescr_np(WTERMSIG(status));
+        snprintf(buf, 64, "killed by signal %d (%s)%s", WTERMSIG(status), d ? d : "unknown",
+                 WCOREDUMP(status) ? ", core dumped" : "");
+    } else {
+        snprintf(buf, 64, "unknown wait status 0x%x", (unsigned)status);
+    }
+    return buf;
+}

@@ -1,0 +1,705 @@
+/* jobssh-sshd - runs one job step's Dropbear on one node and tears it down.
+ *
+ * Started by the SPANK plugin (and the OCI hook) as root with a fixed
+ * environment:
+ *
+ *   jobssh-sshd --tag TAG --user NAME --uid UID --gid GID --node NODE
+ *               --join-pid PID [--hosts NODELIST] [--jobid JOB]
+ *               [--launcher-done FILE]
+ *               -- basedir=DIR [plugstack settings...]
+ *
+ * stdin carries the job's environment (NUL-separated, for the sessions);
+ * stdout gets one line, "ready PORT" or "error TEXT", and is then closed.
+ *
+ * It joins the namespaces of process PID (the job container), makes the
+ * node-local step directory <rundir>/<node>/<TAG> for the user, fills it as
+ * the user (key copies, ssh_config, known_hosts, hostfile), and runs Dropbear
+ * as the user, with no capabilities and no_new_privs, on the first free
+ * candidate port of TAG. It stays as the daemon's parent and the subreaper
+ * of every session: on SIGTERM (or when its parent dies) it kills the daemon
+ * and every process left below it, removes the step directory and exits.
+ * Root never writes into the user's directory: every file there is written
+ * by a child that has dropped to the user. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <syslog.h>
+
+#include "lib/client.h"
+#include "lib/error.h"
+#include "lib/files.h"
+#include "lib/keys.h"
+#include "lib/hostlist.h"
+#include "lib/log.h"
+#include "lib/ns.h"
+#include "lib/path.h"
+#include "lib/port.h"
+#include "lib/privs.h"
+#include "lib/settings.h"
+#include "lib/spawn.h"
+#include "lib/util.h"
+
+#define ENV_MAX_BYTES   (4 * 1024 * 1024)
+#define MAX_RESTARTS    5
+#define BANNER_MAX      255
+
+typedef struct sup {
+    jobssh_settings_t conf;
+    const char *tag;
+    const char *user;
+    const char *node;
+    const char *hosts;
+    const char *jobid;
+    const char *launcher_done; /* --ssh=launcher on the launcher's node */
+    uid_t uid;
+    gid_t gid;
+    pid_t join_pid;
+    jobssh_privs_t privs;
+    jobssh_client_paths_t paths;
+    char home[PATH_MAX];
+    char shell[PATH_MAX];
+    char keydir[PATH_MAX];
+    char **envp; /* the job's environment for the sessions */
+    char *envbuf;
+    unsigned short port;
+    pid_t daemon;
+    int node_fd; /* <rundir>/<node>, root's */
+} sup_t;
+
+static jobssh_log_t logger = {.fn = jobssh_log_both, .level = JOBSSH_LOG_INFO};
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    (void)!write(fd, line, (size_t)n);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
+{
+    static const struct option opts[] = {
+        {"tag", required_argument, NULL, 't'},  {"user", required_argument, NULL, 'u'},
+        {"uid", required_argument, NULL, 'U'},  {"gid", required_argument, NULL, 'G'},
+        {"node", required_argument, NULL, 'n'}, {"join-pid", required_argument, NULL, 'p'},
+        {"hosts", required_argument, NULL, 'H'}, {"jobid", required_argument, NULL, 'j'},
+        {"launcher-done", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long v;
+    int c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': s->tag = optarg; break;
+        case 'u': s->user = optarg; break;
+        case 'n': s->node = optarg; break;
+        case 'H': s->hosts = optarg; break;
+        case 'j': s->jobid = optarg; break;
+        case 'L': s->launcher_done = optarg[0] ? optarg : NULL; break;
+        case 'U':
+            if (parse_uint(optarg, 0xfffffffeUL, &v) < 0)
+                return jobssh_error_set(err, EINVAL, "--uid %s: not a uid", optarg);
+            s->uid = (uid_t)v;
+            break;
+        case 'G':
+            if (parse_uint(optarg, 0xfffffffeUL, &v) < 0)
+                return jobssh_error_set(err, EINVAL, "--gid %s: not a gid", optarg);
+            s->gid = (gid_t)v;
+            break;
+        case 'p':
+            if (parse_uint(optarg, 0x7fffffffUL, &v) < 0 || v < 1)
+                return jobssh_error_set(err, EINVAL, "--join-pid %s: not a pid", optarg);
+            s->join_pid = (pid_t)v;
+            break;
+        default:
+            return jobssh_error_set(err, EINVAL, "unknown argument '%s'", argv[optind - 1]);
+        }
+    }
+    if (!s->tag || !s->user || !s->node || s->uid == 0 || s->join_pid == 0)
+        return jobssh_error_set(err, EINVAL,
+                                "--tag, --user, --uid (not 0), --node and --join-pid are required");
+    if (!s->hosts)
+        s->hosts = s->node;
+    if (jobssh_settings_parse(argc - optind, argv + optind, &s->conf, err) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* The job environment from stdin: NUL-separated NAME=value strings. */
+static int read_env(sup_t *s, jobssh_error_t *err)
+{
+    size_t len = 0, n = 0;
+    int r = jobssh_read_fd(STDIN_FILENO, ENV_MAX_BYTES, &s->envbuf, &len);
+
+    if (r < 0)
+        return jobssh_error_set_errno(err, -r, "couldn't read the job environment");
+    for (size_t i = 0; i < len; i++)
+        if (s->envbuf[i] == '\0')
+            n++;
+    s->envp = calloc(n + 2, sizeof(char *));
+    if (!s->envp)
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    n = 0;
+    for (size_t i = 0; i < len;) {
+        char *e = s->envbuf + i;
+        size_t l = strnlen(e, len - i);
+        if (l > 0 && strchr(e, '='))
+            s->envp[n++] = e;
+        i += l + 1;
+    }
+    s->envp[n] = NULL;
+    return 0;
+}
+
+/* <rundir> and <rundir>/<node>: root's, 0755; <rundir>/<node>/<tag>: the
+ * user's, 0700. Made in the job's mount namespace. */
+static int make_step_dir(sup_t *s, jobssh_error_t *err)
+{
+    _cleanup_close_ int parent = -1, run = -1, step = -1;
+    char dir[PATH_MAX], *slash;
+    int r;
+
+    if (jobssh_strlcpy(dir, s->conf.rundir, sizeof(dir)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "rundir too long");
+    slash = strrchr(dir, '/');
+    if (!slash || !slash[1])
+        return jobssh_error_set(err, EINVAL, "rundir=%s: not an absolute path", s->conf.rundir);
+    *slash = '\0';
+    r = jobssh_path_open_nofollow(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY, &parent, err);
+    if (r < 0)
+        return jobssh_error_prefix(err, -r, "rundir=%s", s->conf.rundir);
+    r = jobssh_path_mkdir_at(parent, slash + 1, 0755, 0, 0, &run, err);
+    if (r < 0)
+        return r;
+    r = jobssh_path_mkdir_at(run, s->node, 0755, 0, 0, &s->node_fd, err);
+    if (r < 0)
+        return r;
+    /* A step directory left by a killed supervisor of the same tag goes. */
+    (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
+    r = jobssh_path_mkdir_at(s->node_fd, s->paths.name, 0700, s->uid, s->gid, &step, err);
+    if (r < 0)
+        return r;
+    return 0;
+}
+
+/* "<pid> <starttime>" in <rundir>/<node>/<tag>.pid, for the epilog's backstop. */
+static void write_pidfile(sup_t *s)
+{
+    char name[128], line[64], stat[1024];
+    unsigned long long start = 0;
+    FILE *f = fopen("/proc/self/stat", "re");
+
+    if (f) {
+        if (fgets(stat, sizeof(stat), f)) {
+            char *p = strrchr(stat, ')');
+            /* field 22 is starttime; p points at field 2's end */
+            for (int i = 0; p && i < 20; i++)
+                p = strchr(p + 1, ' ');
+            if (p)
+                start = strtoull(p + 1, NULL, 10);
+        }
+        fclose(f);
+    }
+    snprintf(name, sizeof(name), "%s.pid", s->paths.name);
+    snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start);
+    (void)jobssh_files_write_at(s->node_fd, name, line, strlen(line), 0644, NULL);
+}
+
+/* Runs in forked children: become the user for good. */
+static int become_user(void *arg, jobssh_error_t *err)
+{
+    sup_t *s = arg;
+    return jobssh_privs_drop(&s->privs, err);
+}
+
+typedef struct prep_arg {
+    sup_t *s;
+    char **hosts;
+    size_t nhosts;
+    const char *status; /* non-NULL: write this status instead */
+} prep_arg_t;
+
+/* As the user: fill the step directory, or write the status line. */
+static int prepare_as_user(void *arg, jobssh_error_t *err)
+{
+    prep_arg_t *a = arg;
+    sup_t *s = a->s;
+    int r = become_user(s, err);
+
+    if (r < 0)
+        return r;
+    if (a->status)
+        r = jobssh_client_write_status(&s->paths, a->status, err);
+    else
+        r = jobssh_client_prepare(&s->conf, &s->paths, s->keydir, s->tag, s->user, a->hosts,
+                                  a->nhosts, err);
+    return r;
+}
+
+/* Run fn in a forked child (no exec) and wait for it; the child's error
+ * text comes back through a pipe. */
+static int run_child(int (*fn)(void *, jobssh_error_t *), void *arg, jobssh_error_t *err)
+{
+    int pipefd[2], status = 0, r;
+    char buf[64];
+    pid_t pid;
+
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return jobssh_error_set_errno(err, errno, "pipe");
+    pid = fork();
+    if (pid < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return jobssh_error_set_errno(err, errno, "fork");
+    }
+    if (pid == 0) {
+        jobssh_error_t cerr = {{0}};
+        close(pipefd[0]);
+        if (fn(arg, &cerr) < 0) {
+            (void)!write(pipefd[1], cerr.text, strnlen(cerr.text, sizeof(cerr.text)));
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(pipefd[1]);
+    jobssh_error_t cerr = {{0}};
+    ssize_t n = read(pipefd[0], cerr.text, sizeof(cerr.text) - 1);
+    close(pipefd[0]);
+    r = jobssh_spawn_wait(pid, 30000, &status, err);
+    if (r < 0) {
+        (void)jobssh_spawn_kill(pid, 1000);
+        return r;
+    }
+    if (n > 0)
+        return jobssh_error_set(err, EIO, "%s", cerr.text);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return jobssh_error_set(err, EIO, "a helper process %s", jobssh_status_str(status, buf));
+    return 0;
+}
+
+/* Read up to one line of the server's identification, without consuming it. */
+static bool banner_has_tag(int fd, const char *want, long deadline)
+{
+    char buf[BANNER_MAX + 1];
+
+    for (unsigned i = 0; i < 1000; i++) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        long left = deadline - now_ms();
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            return false;
+        ssize_t n = recv(fd, buf, BANNER_MAX, MSG_PEEK);
+        if (n <= 0)
+            return false;
+        buf[n] = '\0';
+        char *nl = strchr(buf, '\n');
+        if (nl || n == BANNER_MAX) {
+            if (nl)
+                *nl = '\0';
+            buf[strcspn(buf, "\r")] = '\0';
+            char *last = strrchr(buf, ' ');
+            return last && strcmp(last + 1, want) == 0;
+        }
+        usleep(1000);
+    }
+    return false;
+}
+
+/* Is our daemon answering on port (in our network namespace)? */
+static bool daemon_answers(unsigned short port, const char *want, long deadline)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return false;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return false;
+    return banner_has_tag(fd, want, deadline);
+}
+
+/* The daemon's argv (see dropbear/README.md for -C and -U). */
+typedef struct daemon_arg {
+    sup_t *s;
+    const char *logpath;
+} daemon_arg_t;
+
+static int daemon_pre_exec(void *arg, jobssh_error_t *err)
+{
+    daemon_arg_t *a = arg;
+    int r = become_user(a->s, err);
+    int fd;
+
+    if (r < 0)
+        return r;
+    /* The daemon's log, opened as the user in the user's step directory. */
+    fd = open(a->logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", a->logpath);
+    if (dup2(fd, STDERR_FILENO) < 0)
+        return jobssh_error_set_errno(err, errno, "dup2");
+    close(fd);
+    if (chdir(a->s->home) < 0 && chdir("/") < 0)
+        return jobssh_error_set_errno(err, errno, "chdir /");
+    return 0;
+}
+
+static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_error_t *err)
+{
+    char prog[PATH_MAX], sport[16], hostkey[PATH_MAX], auth[PATH_MAX], pidf[PATH_MAX];
+    char comment[64], ident[PATH_MAX * 2 + 80], logp[PATH_MAX];
+    int r;
+
+    if ((r = jobssh_settings_program(&s->conf, "dropbear", prog, sizeof(prog), err)) < 0)
+        return r;
+    snprintf(sport, sizeof(sport), "%u", (unsigned)port);
+    snprintf(comment, sizeof(comment), "jobssh-%s", s->tag);
+    if (jobssh_snprintf(hostkey, sizeof(hostkey), "%s/host_ed25519", s->paths.dir) < 0 ||
+        jobssh_snprintf(auth, sizeof(auth), "%s/auth", s->paths.dir) < 0 ||
+        jobssh_snprintf(pidf, sizeof(pidf), "%s/dropbear.pid", s->paths.dir) < 0 ||
+        jobssh_snprintf(logp, sizeof(logp), "%s/dropbear.log", s->paths.dir) < 0 ||
+        jobssh_snprintf(ident, sizeof(ident), "%s:%s:%s", s->user, s->home, s->shell) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->paths.dir);
+    char *const argv[] = {
+        prog,
+        "-F",           /* stay in the foreground: this process supervises it */
+        "-E",           /* log to stderr (the step's dropbear.log) */
+        "-s", "-g",     /* no password logins */
+        "-j", "-k",     /* no port forwarding */
+        "-e",           /* sessions get the job's environment */
+        "-p", sport,
+        "-r", hostkey,
+        "-D", auth,
+        "-P", pidf,
+        "-C", comment,  /* "SSH-2.0-dropbear_<ver> jobssh-<tag>": clients find us by it */
+        "-U", ident,    /* log in as the daemon's own user without a passwd lookup */
+        NULL,
+    };
+    daemon_arg_t a = {.s = s, .logpath = logp};
+    jobssh_spawn_t o = {
+        .path = prog,
+        .argv = argv,
+        .envp = s->envp,
+        .stdin_fd = JOBSSH_SPAWN_DEVNULL,
+        .stdout_fd = JOBSSH_SPAWN_DEVNULL,
+        .stderr_fd = JOBSSH_SPAWN_DEVNULL,
+        .pre_exec = daemon_pre_exec,
+        .pre_exec_arg = &a,
+    };
+    return jobssh_spawn(&o, ret_pid, err);
+}
+
+/* Try the tag's candidate ports in order; the first one our daemon answers on wins. */
+static int start_on_free_port(sup_t *s, jobssh_error_t *err)
+{
+    unsigned short ports[64];
+    char want[64];
+    int n = jobssh_port_candidates(s->tag, s->conf.ports.low, s->conf.ports.high,
+                                   (unsigned)s->conf.port_count, ports);
+    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+
+    if (n <= 0)
+        return jobssh_error_set(err, EINVAL, "no candidate ports for tag %s", s->tag);
+    snprintf(want, sizeof(want), "jobssh-%s", s->tag);
+    for (int i = 0; i < n && now_ms() < deadline; i++) {
+        pid_t pid;
+        int r = start_daemon(s, ports[i], &pid, err);
+        if (r < 0)
+            return r;
+        /* Dropbear binds before it accepts: either it exits at once (port
+         * taken) or our banner shows up on the port. */
+        for (unsigned k = 0; k < 100000; k++) {
+            int status;
+            if (waitpid(pid, &status, WNOHANG) == pid)
+                break; /* exited: port taken (or worse: the log says) */
+            if (daemon_answers(ports[i], want, now_ms() + 1000)) {
+                s->daemon = pid;
+                s->port = ports[i];
+                return 0;
+            }
+            if (now_ms() >= deadline) {
+                (void)jobssh_spawn_kill(pid, 1000);
+                return jobssh_error_set(err, ETIMEDOUT,
+                                        "the ssh daemon did not listen within %llu s (see %s/dropbear.log)",
+                                        (unsigned long long)s->conf.start_timeout, s->paths.dir);
+            }
+            usleep(k < 20 ? 500 : 5000);
+        }
+    }
+    return jobssh_error_set(err, EADDRINUSE,
+                            "no free port among the %d candidates of %s in %u-%u (see %s/dropbear.log)",
+                            n, s->tag, s->conf.ports.low, s->conf.ports.high, s->paths.dir);
+}
+
+/* Kill every process below us (we are their subreaper), bounded. */
+static void kill_descendants(void)
+{
+    pid_t self = getpid();
+
+    for (unsigned round = 0; round < 50; round++) {
+        unsigned found = 0;
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+
+        if (!d)
+            return;
+        for (unsigned n = 0; n < 1000000 && (de = readdir(d)); n++) {
+            char path[64], buf[512];
+            int pid = atoi(de->d_name);
+            if (pid <= 1 || pid == self)
+                continue;
+            snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+            FILE *f = fopen(path, "re");
+            if (!f)
+                continue;
+            char *ok = fgets(buf, sizeof(buf), f);
+            fclose(f);
+            char *p = ok ? strrchr(buf, ')') : NULL;
+            int ppid = 0;
+            if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == self) {
+                kill(pid, SIGKILL);
+                found++;
+            }
+        }
+        closedir(d);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (!found)
+            return;
+        usleep(20000);
+    }
+}
+
+/* As the user: create the launcher's "done" file (see jobssh-connect --hold). */
+static int touch_as_user(void *arg, jobssh_error_t *err)
+{
+    sup_t *s = arg;
+    int r = become_user(s, err), fd;
+
+    if (r < 0)
+        return r;
+    fd = open(s->launcher_done, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't create %s", s->launcher_done);
+    close(fd);
+    return 0;
+}
+
+static void teardown(sup_t *s)
+{
+    if (s->launcher_done && s->port) {
+        jobssh_error_t err = {{0}};
+        if (run_child(touch_as_user, s, &err) < 0)
+            jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: %s", s->tag, err.text);
+    }
+    if (s->daemon > 0) {
+        kill(s->daemon, SIGTERM);
+        for (int i = 0; i < 50; i++) {
+            if (waitpid(s->daemon, NULL, WNOHANG) == s->daemon) {
+                s->daemon = 0;
+                break;
+            }
+            usleep(20000);
+        }
+    }
+    kill_descendants();
+    if (s->node_fd >= 0) {
+        char name[128];
+        (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
+        snprintf(name, sizeof(name), "%s.pid", s->paths.name);
+        (void)unlinkat(s->node_fd, name, 0);
+    }
+}
+
+/* Wait for SIGTERM; restart the daemon on the same port if it dies. */
+static void supervise(sup_t *s, const sigset_t *mask)
+{
+    unsigned restarts = 0;
+
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(mask, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD)
+            return;
+        for (unsigned i = 0; i < 10000; i++) {
+            int status;
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid <= 0)
+                break;
+            if (pid != s->daemon)
+                continue;
+            char buf[64];
+            jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: the ssh daemon on port %u %s",
+                       s->tag, s->port, jobssh_status_str(status, buf));
+            s->daemon = 0;
+            if (restarts++ >= MAX_RESTARTS) {
+                jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: not restarting the ssh daemon again",
+                           s->tag);
+                continue;
+            }
+            jobssh_error_t err = {{0}};
+            pid_t np;
+            if (start_daemon(s, s->port, &np, &err) < 0)
+                jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: couldn't restart the ssh daemon: %s",
+                           s->tag, err.text);
+            else
+                s->daemon = np;
+        }
+    }
+}
+
+static int setup(sup_t *s, jobssh_error_t *err)
+{
+    char **hosts = NULL;
+    size_t nhosts = 0;
+    struct passwd *pw;
+    int r;
+
+    if ((r = jobssh_privs_lookup(s->uid, &s->privs, err)) < 0)
+        return r;
+    s->privs.gid = s->gid;
+    if ((r = jobssh_ns_join(s->join_pid, JOBSSH_NS_ALL, err)) < 0)
+        return r;
+    /* The user's home and shell as the job container sees them. */
+    pw = getpwuid(s->uid);
+    if (jobssh_strlcpy(s->home, pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", sizeof(s->home)) < 0 ||
+        jobssh_strlcpy(s->shell, pw && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh",
+                       sizeof(s->shell)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "home or shell too long");
+    if ((r = jobssh_client_paths(&s->conf, s->node, s->tag, &s->paths, err)) < 0)
+        return r;
+    if ((r = make_step_dir(s, err)) < 0)
+        return r;
+    write_pidfile(s);
+    if (jobssh_hostlist_expand(s->hosts, &hosts, &nhosts) < 0)
+        return jobssh_error_set(err, EINVAL, "bad host list '%.80s'", s->hosts);
+    unsigned long job = strtoul(s->jobid ? s->jobid : s->tag, NULL, 10);
+    r = jobssh_keys_dir(&s->conf, s->user, (uint32_t)job, s->keydir, sizeof(s->keydir), err);
+    if (r >= 0) {
+        prep_arg_t a = {.s = s, .hosts = hosts, .nhosts = nhosts};
+        r = run_child(prepare_as_user, &a, err);
+        if (r < 0)
+            jobssh_error_prefix(err, -r, "couldn't prepare %s", s->paths.dir);
+    }
+    jobssh_hostlist_free(hosts, nhosts);
+    if (r < 0)
+        return r;
+    return start_on_free_port(s, err);
+}
+
+static void write_status(sup_t *s, const char *text)
+{
+    jobssh_error_t err = {{0}};
+    prep_arg_t a = {.s = s, .status = text};
+
+    if (s->node_fd < 0 || run_child(prepare_as_user, &a, &err) < 0)
+        jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: couldn't write the status: %s", s->tag,
+                   err.text);
+}
+
+int main(int argc, char **argv)
+{
+    sup_t s = {.node_fd = -1};
+    jobssh_error_t err = {{0}};
+    sigset_t mask;
+    int out;
+
+    openlog("jobssh-sshd", LOG_PID, LOG_DAEMON);
+    /* stdout is the one-line report; keep it apart from stray output. */
+    out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (out < 0)
+        return 1;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0)
+        dup2(devnull, STDOUT_FILENO);
+    if (geteuid() != 0) {
+        report(out, "error jobssh-sshd must run as root");
+        return 1;
+    }
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (parse_args(&s, argc, argv, &err) < 0 || read_env(&s, &err) < 0) {
+        report(out, "error %s", err.text);
+        return 1;
+    }
+    if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+    /* Our parent (slurmstepd or the hook) going away means: tear down. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (setup(&s, &err) < 0) {
+        char line[256];
+        snprintf(line, sizeof(line), "error %s", err.text);
+        write_status(&s, line);
+        report(out, "%s", line);
+        teardown(&s);
+        return 1;
+    }
+    char line[64];
+    snprintf(line, sizeof(line), "ready %u", s.port);
+    write_status(&s, line);
+    report(out, "%s", line);
+    close(out);
+    jobssh_log(&logger, JOBSSH_LOG_INFO, "step %s: ssh daemon for %s on port %u (pid %d)", s.tag,
+               s.user, s.port, (int)s.daemon);
+    supervise(&s, &mask);
+    teardown(&s);
+    return 0;
+}
