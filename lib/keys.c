@@ -179,6 +179,30 @@ static int check_job_dir(int userfd, const char *name, const char *path, jobssh_
     return 1;
 }
 
+/* An existing <basedir>/<user> must be a directory of the user's, 0700. */
+static int check_user_dir(const jobssh_settings_t *s, int basefd, const char *user,
+                          jobssh_error_t *err)
+{
+    struct stat st;
+
+    if (fstatat(basefd, user, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : jobssh_error_set_errno(err, errno, "couldn't stat %s/%s",
+                                                            s->basedir, user);
+    if (S_ISLNK(st.st_mode))
+        return jobssh_error_set(err, ELOOP, "%s/%s is a symlink", s->basedir, user);
+    if (!S_ISDIR(st.st_mode))
+        return jobssh_error_set(err, ENOTDIR, "%s/%s is not a directory", s->basedir, user);
+    if (st.st_uid != geteuid())
+        return jobssh_error_set(err, EPERM,
+                                "%s/%s is owned by uid %u, not by uid %u: the administrator "
+                                "must remove it",
+                                s->basedir, user, (unsigned)st.st_uid, (unsigned)geteuid());
+    if ((st.st_mode & 07777) != 0700)
+        return jobssh_error_set(err, EPERM, "%s/%s has mode %04o, expected 0700", s->basedir,
+                                user, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
 int jobssh_keys_create(const jobssh_settings_t *s, const char *user, uint32_t jobid,
                        jobssh_error_t *err)
 {
@@ -191,6 +215,8 @@ int jobssh_keys_create(const jobssh_settings_t *s, const char *user, uint32_t jo
     if ((r = jobssh_keys_dir(s, user, jobid, dir, sizeof(dir), err)) < 0)
         return r;
     if ((r = open_basedir(s, &basefd, err)) < 0)
+        return r;
+    if ((r = check_user_dir(s, basefd, user, err)) < 0)
         return r;
     r = jobssh_path_mkdir_at(basefd, user, 0700, geteuid(), JOBSSH_PATH_ANY_GID, &userfd, err);
     if (r == -EACCES || r == -EROFS)

@@ -354,18 +354,63 @@ static bool banner_has_tag(int fd, const char *want, long deadline)
     return false;
 }
 
-/* Is our daemon answering on port (in our network namespace)? */
-static bool daemon_answers(unsigned short port, const char *want, long deadline)
+enum probe { PROBE_OURS, PROBE_NOT_YET, PROBE_FOREIGN };
+
+/* Who answers on 127.0.0.1:port in our network namespace? Our daemon (its
+ * banner names our tag), nobody yet, or somebody else (another banner, or no
+ * banner within a second: the port is held by another program). */
+static enum probe probe_port(unsigned short port, const char *want)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct pollfd pfd;
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
 
     if (fd < 0)
-        return false;
+        return PROBE_NOT_YET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return false;
-    return banner_has_tag(fd, want, deadline);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (errno != EINPROGRESS)
+            return PROBE_NOT_YET;
+        pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+        if (poll(&pfd, 1, 1000) <= 0)
+            return PROBE_FOREIGN; /* a full backlog: somebody else's listener */
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr != 0)
+            return PROBE_NOT_YET;
+    }
+    return banner_has_tag(fd, want, now_ms() + 1000) ? PROBE_OURS : PROBE_FOREIGN;
+}
+
+/* The last line of the daemon's log (opened without following links, only if
+ * it is a regular file: the directory is the user's). */
+static void last_log_line(const sup_t *s, char *buf, size_t size)
+{
+    char path[PATH_MAX], tail[256];
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    ssize_t n;
+
+    buf[0] = '\0';
+    if (jobssh_snprintf(path, sizeof(path), "%s/dropbear.log", s->paths.dir) < 0)
+        return;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return;
+    n = pread(fd, tail, sizeof(tail) - 1, st.st_size > (off_t)sizeof(tail) - 1
+                                               ? st.st_size - (off_t)(sizeof(tail) - 1)
+                                               : 0);
+    if (n <= 0)
+        return;
+    tail[n] = '\0';
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        tail[--n] = '\0';
+    char *line = strrchr(tail, '\n');
+    line = line ? line + 1 : tail;
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+            *c = '?';
+    (void)jobssh_strlcpy(buf, line, size);
 }
 
 /* The daemon's argv (see dropbear/README.md for -C and -U). */
@@ -439,11 +484,14 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
     return jobssh_spawn(&o, ret_pid, err);
 }
 
-/* Try the tag's candidate ports in order; the first one our daemon answers on wins. */
+/* Try the tag's candidate ports in order; the first one our daemon answers
+ * on wins. A port another program holds (Dropbear exits with "Address already
+ * in use", or keeps running on IPv6 only while somebody else answers on IPv4)
+ * moves us to the next candidate; any other failure of the daemon ends it. */
 static int start_on_free_port(sup_t *s, jobssh_error_t *err)
 {
     unsigned short ports[64];
-    char want[64];
+    char want[64], line[200];
     int n = jobssh_port_candidates(s->tag, s->conf.ports.low, s->conf.ports.high,
                                    (unsigned)s->conf.port_count, ports);
     long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
@@ -451,34 +499,55 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
     if (n <= 0)
         return jobssh_error_set(err, EINVAL, "no candidate ports for tag %s", s->tag);
     snprintf(want, sizeof(want), "jobssh-%s", s->tag);
-    for (int i = 0; i < n && now_ms() < deadline; i++) {
+    for (int i = 0; i < n; i++) {
         pid_t pid;
-        int r = start_daemon(s, ports[i], &pid, err);
+        int status, r = start_daemon(s, ports[i], &pid, err);
+        bool taken = false;
+
         if (r < 0)
             return r;
-        /* Dropbear binds before it accepts: either it exits at once (port
-         * taken) or our banner shows up on the port. */
-        for (unsigned k = 0; k < 100000; k++) {
-            int status;
-            if (waitpid(pid, &status, WNOHANG) == pid)
-                break; /* exited: port taken (or worse: the log says) */
-            if (daemon_answers(ports[i], want, now_ms() + 1000)) {
+        for (unsigned k = 0; k < 100000 && !taken; k++) {
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                char buf[64];
+                last_log_line(s, line, sizeof(line));
+                if (strstr(line, "in use")) {
+                    pid = 0;
+                    taken = true;
+                    break;
+                }
+                return jobssh_error_set(err, EIO, "dropbear %s: %s",
+                                        jobssh_status_str(status, buf),
+                                        line[0] ? line : "(no log)");
+            }
+            switch (probe_port(ports[i], want)) {
+            case PROBE_OURS:
                 s->daemon = pid;
                 s->port = ports[i];
                 return 0;
+            case PROBE_FOREIGN:
+                taken = true;
+                break;
+            case PROBE_NOT_YET:
+                break;
             }
+            if (taken)
+                break;
             if (now_ms() >= deadline) {
                 (void)jobssh_spawn_kill(pid, 1000);
+                last_log_line(s, line, sizeof(line));
                 return jobssh_error_set(err, ETIMEDOUT,
-                                        "the ssh daemon did not listen within %llu s (see %s/dropbear.log)",
-                                        (unsigned long long)s->conf.start_timeout, s->paths.dir);
+                                        "the ssh daemon did not listen within %llu s: %s",
+                                        (unsigned long long)s->conf.start_timeout,
+                                        line[0] ? line : "(no log)");
             }
             usleep(k < 20 ? 500 : 5000);
         }
+        if (pid > 0)
+            (void)jobssh_spawn_kill(pid, 1000);
     }
     return jobssh_error_set(err, EADDRINUSE,
-                            "no free port among the %d candidates of %s in %u-%u (see %s/dropbear.log)",
-                            n, s->tag, s->conf.ports.low, s->conf.ports.high, s->paths.dir);
+                            "no free port among the %d candidates of %s in %u-%u", n, s->tag,
+                            s->conf.ports.low, s->conf.ports.high);
 }
 
 /* Kill every process below us (we are their subreaper), bounded. */
@@ -558,6 +627,22 @@ static void teardown(sup_t *s)
         (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
         snprintf(name, sizeof(name), "%s.pid", s->paths.name);
         (void)unlinkat(s->node_fd, name, 0);
+    }
+}
+
+/* Wait for SIGTERM (or SIGINT/SIGHUP), reaping whatever exits meanwhile. */
+static void wait_for_stop(const sigset_t *mask)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(mask, &si);
+        if (sig == SIGCHLD) {
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+            continue;
+        }
+        if (sig > 0)
+            return;
     }
 }
 
@@ -689,6 +774,11 @@ int main(int argc, char **argv)
         snprintf(line, sizeof(line), "error %s", err.text);
         write_status(&s, line);
         report(out, "%s", line);
+        close(out);
+        /* The tasks read the status to report the error; stop (and remove
+         * the step directory) when the plugin or the epilog says so. */
+        kill_descendants();
+        wait_for_stop(&mask);
         teardown(&s);
         return 1;
     }

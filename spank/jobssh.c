@@ -109,9 +109,10 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 /* A separate slurmstepd as root, once per node per job, at allocation. */
 int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 {
+    /* Never fail: a failed prolog drains the node (see prolog.c). */
     ctx_reset();
     if (load_settings(ac, av) < 0)
-        return -1;
+        return 0;
     return jobssh_job_prolog(sp);
 }
 
@@ -120,6 +121,6 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 {
     ctx_reset();
     if (load_settings(ac, av) < 0)
-        return -1;
+        return 0;
     return jobssh_job_epilog(sp);
 }

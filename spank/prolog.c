@@ -1,7 +1,10 @@
 /* prolog.c - job_prolog and job_epilog: root, once per node per job.
  *
  * The prolog makes <basedir>/<user> for jobs submitted with --ssh (so that a
- * root-owned 0755 base directory works without per-user set-up). The epilog
+ * root-owned 0755 base directory works without per-user set-up). It never
+ * fails: a failing prolog drains the node, and a problem with the base
+ * directory is the job's to report (srun names it on the user's terminal
+ * and fails the job). The epilog
  * is the backstop of the teardown, for every job: it stops any supervisor of
  * the job still running on this node, removes the job's node-local step
  * directories and the job's key directory. */
@@ -53,16 +56,14 @@ int jobssh_job_prolog(spank_t sp)
 
     if (jobssh_opt_get(sp, &mode, &err) < 0) {
         slurm_error("jobssh: %s", err.text);
-        return -1;
+        return 0;
     }
     if (mode == JOBSSH_MODE_OFF)
         return 0;
     if (job_user(sp, &jobid, &uid, &gid, user, sizeof(user)) < 0)
-        return -1;
-    if (jobssh_keys_user_dir(&jobssh_ctx.conf, user, uid, gid, &err) < 0) {
+        return 0;
+    if (jobssh_keys_user_dir(&jobssh_ctx.conf, user, uid, gid, &err) < 0)
         slurm_error("jobssh: job %u: %s", jobid, err.text);
-        return -1;
-    }
     return 0;
 }
 

@@ -300,7 +300,8 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
         return -1;
     }
     if (strncmp(answer, "ready ", 6) != 0) {
-        slurm_error("jobssh: step %s on %s: %s", c->tag, c->node, answer);
+        slurm_error("jobssh: step %s on %s: %s", c->tag, c->node,
+                    strncmp(answer, "error ", 6) == 0 ? answer + 6 : answer);
         return -1;
     }
     slurm_info("jobssh: step %s: ssh daemon on %s listening on port %s", c->tag, c->node,
@@ -354,7 +355,8 @@ int jobssh_remote_task_init(spank_t sp)
         return -1;
     }
     if (strncmp(status, "ready ", 6) != 0) {
-        fprintf(stderr, "jobssh: error: %s: %s\n", jobssh_ctx.node, status);
+        const char *why = strncmp(status, "error ", 6) == 0 ? status + 6 : status;
+        fprintf(stderr, "jobssh: error: %s: %s\n", jobssh_ctx.node, why);
         return -1;
     }
     if (jobssh_ctx.mode != JOBSSH_MODE_LAUNCHER)

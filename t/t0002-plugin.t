@@ -54,11 +54,11 @@ test_expect_success CLUSTER,USERS 'a job without --ssh still runs on every node'
     test_cmp expect actual
 '
 
-test_expect_success CLUSTER 'no slurmd logged a plugin error' '
+test_expect_success CLUSTER 'no slurmd logged a plugin error during these tests' '
     for n in $JOBSSH_CLUSTER_NODES; do
-        log=$(cluster_slurmd_log $n) &&
-        test -s "$log" &&
-        if grep -E "error: (jobssh|spank)|spank.*(fail|error)|(jobssh|spank).*fatal" "$log"; then
+        test -s "$(cluster_slurmd_log $n)" &&
+        cluster_slurmd_log_since_mark $n >log.$n &&
+        if grep -E "error: (jobssh|spank)|spank.*(fail|error)|(jobssh|spank).*fatal" log.$n; then
             return 1
         fi
     done

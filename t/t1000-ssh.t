@@ -41,17 +41,8 @@ test_expect_success CLUSTER,USERS '--ssh=launcher: the launcher exit code is the
     test_expect_code 3 launch bash -c "exit 3"
 '
 
-# script NAME: write the launcher script from stdin into jstest1's work dir.
-script() {
-    local dir
-    dir=$(user_workdir jstest1) &&
-    cat >"$dir/$1" &&
-    chmod 0755 "$dir/$1" &&
-    chown jstest1 "$dir/$1"
-}
-
 test_expect_success CLUSTER,USERS 'a session lands in the job container: same mount namespace, private /tmp' '
-    script container.sh <<-\EOF &&
+    write_script container.sh <<-\EOF &&
 	#!/bin/bash
 	echo "secret-$SLURM_JOB_ID" | ssh node2 "cat >/tmp/jobssh-marker"
 	ssh node2 cat /tmp/jobssh-marker
@@ -72,7 +63,7 @@ test_expect_success CLUSTER,USERS 'a session lands in the job container: same mo
 '
 
 test_expect_success CLUSTER,USERS 'non-login sessions get the job environment (PATH, exported variables)' '
-    script env.sh <<-\EOF &&
+    write_script env.sh <<-\EOF &&
 	#!/bin/bash
 	ssh node3 "echo var=\$JOBSSH_TEST_VAR; echo path=\$PATH"
 	echo "local-orted=$(command -v orted)"
@@ -92,7 +83,7 @@ test_expect_success CLUSTER,USERS 'non-login sessions get the job environment (P
 # in a job behaves exactly like OpenSSH: the command words are joined with
 # spaces and the remote shell reads them (launchers such as OpenMPI rely on
 # this).
-script quoting.sh <<'EOF'
+write_script quoting.sh <<'EOF'
 #!/bin/bash
 ssh node2 printf "%s\n" "a b" >wrapped
 /usr/bin/ssh -F "$JOBSSH_SSH_CONFIG" node2 printf "%s\n" "a b" >direct

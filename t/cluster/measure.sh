@@ -46,6 +46,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
             jobs+=("$(since "$t")")
         done
         # Steps inside one allocation: the allocation runs a loop that times them.
+        # shellcheck disable=SC2016
         mapfile -t steps < <(as_user salloc -N"$JOBSSH_CLUSTER_NNODES" bash -c '
             for ((i = 0; i <= '"$RUNS"'; i++)); do
                 t=$EPOCHREALTIME

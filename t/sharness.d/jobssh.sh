@@ -27,6 +27,9 @@
 #   user_workdir USER        a per-test-file directory owned by USER
 #   wait_for SECONDS CMD...  retry CMD every 0.1 s until it succeeds (bounded)
 #   cluster_slurmd_log NODE  path of NODE's slurmd log
+#   cluster_slurmd_log_since_mark NODE
+#                            what NODE's slurmd logged since test_cluster_up
+#                            (or the last cluster_log_mark)
 #
 # Environment read:
 #   JOBSSH_BUILDDIR        top build dir (default: the parent of the test dir)
@@ -278,6 +281,7 @@ test_cluster_up() {
             return 0
         fi
     fi
+    cluster_log_mark
     test_set_prereq CLUSTER
 }
 
@@ -286,9 +290,27 @@ jobssh_queue_empty_() {
     q=$(squeue -h -o %i 2>/dev/null) && [ -z "$q" ]
 }
 
-# cluster_slurmd_log NODE
+# cluster_slurmd_log NODE: path of NODE's slurmd log (the cluster outlives a
+# test file, so the log also holds what earlier files did).
 cluster_slurmd_log() {
     echo "$JOBSSH_CLUSTER_DIR/$1/slurmd.log"
+}
+
+declare -A JOBSSH_LOG_MARK=()
+
+# cluster_log_mark: remember how far every node's slurmd log goes now
+# (test_cluster_up does it once).
+cluster_log_mark() {
+    local n
+    for n in ${JOBSSH_CLUSTER_NODES:-}; do
+        JOBSSH_LOG_MARK[$n]=$(stat -c %s "$(cluster_slurmd_log "$n")" 2>/dev/null || echo 0)
+    done
+}
+
+# cluster_slurmd_log_since_mark NODE: what NODE's slurmd logged since the
+# last cluster_log_mark.
+cluster_slurmd_log_since_mark() {
+    tail -c +$((${JOBSSH_LOG_MARK[$1]:-0} + 1)) "$(cluster_slurmd_log "$1")"
 }
 
 # --- running things ------------------------------------------------------------
