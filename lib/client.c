@@ -15,7 +15,7 @@
 #include "files.h"
 #include "util.h"
 
-#define KEYFILE_MAX (64 * 1024)
+#define KEYFILE_MAX     (64 * 1024)
 #define HOSTS_PER_BLOCK 128
 
 int jobssh_client_paths(const jobssh_settings_t *s, const char *node, const char *tag,
@@ -375,9 +375,9 @@ int jobssh_client_hold(const jobssh_settings_t *s, const char *tag, const char *
     snprintf(ports, sizeof(ports), "%u-%u", s->ports.low, s->ports.high);
     snprintf(count, sizeof(count), "%llu", (unsigned long long)s->port_count);
     snprintf(timeout, sizeof(timeout), "%llu", (unsigned long long)s->connect_timeout);
-    char *const argv[] = {"jobssh-connect", "--hold",    "--tag",     (char *)tag,
-                          "--ports",        ports,       "--count",   count,
-                          "--timeout",      timeout,     "--done-file", (char *)done_file,
+    char *const argv[] = {"jobssh-connect", "--hold", "--tag",       (char *)tag,
+                          "--ports",        ports,    "--count",     count,
+                          "--timeout",      timeout,  "--done-file", (char *)done_file,
                           (char *)host,     NULL};
     fflush(NULL);
     execv(prog, argv);
@@ -387,5 +387,5 @@ int jobssh_client_hold(const jobssh_settings_t *s, const char *tag, const char *
 int jobssh_client_done_file(const char *keydir, uint32_t stepid, char *buf, size_t size)
 {
     return jobssh_snprintf(buf, size, "%s/launcher-done.%u", keydir, stepid) < 0 ? -ENAMETOOLONG
-                                                                               : 0;
+                                                                                 : 0;
 }

@@ -154,8 +154,10 @@ static int fill_key_dir(const jobssh_settings_t *s, int dirfd, const char *dir, 
     if ((r = jobssh_files_write_at(dirfd, "id_ed25519.pub", line, strlen(line), 0600, err)) < 0)
         return r;
     /* The key logs in to the job's daemons only; no forwarding through it. */
-    snprintf(line, sizeof(line), "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s "
-             "jobssh-%u\n", userpub, jobid);
+    snprintf(line, sizeof(line),
+             "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s "
+             "jobssh-%u\n",
+             userpub, jobid);
     return jobssh_files_write_at(dirfd, "authorized_keys", line, strlen(line), 0600, err);
 }
 
@@ -186,8 +188,9 @@ static int check_user_dir(const jobssh_settings_t *s, int basefd, const char *us
     struct stat st;
 
     if (fstatat(basefd, user, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : jobssh_error_set_errno(err, errno, "couldn't stat %s/%s",
-                                                            s->basedir, user);
+        return errno == ENOENT
+                   ? 0
+                   : jobssh_error_set_errno(err, errno, "couldn't stat %s/%s", s->basedir, user);
     if (S_ISLNK(st.st_mode))
         return jobssh_error_set(err, ELOOP, "%s/%s is a symlink", s->basedir, user);
     if (!S_ISDIR(st.st_mode))
@@ -198,8 +201,8 @@ static int check_user_dir(const jobssh_settings_t *s, int basefd, const char *us
                                 "must remove it",
                                 s->basedir, user, (unsigned)st.st_uid, (unsigned)geteuid());
     if ((st.st_mode & 07777) != 0700)
-        return jobssh_error_set(err, EPERM, "%s/%s has mode %04o, expected 0700", s->basedir,
-                                user, (unsigned)(st.st_mode & 07777));
+        return jobssh_error_set(err, EPERM, "%s/%s has mode %04o, expected 0700", s->basedir, user,
+                                (unsigned)(st.st_mode & 07777));
     return 0;
 }
 
@@ -288,8 +291,9 @@ int jobssh_keys_remove(const jobssh_settings_t *s, const char *user, uint32_t jo
         return -ENOENT;
     userfd = openat(basefd, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (userfd < 0)
-        return errno == ENOENT ? 0 : jobssh_error_set_errno(err, errno, "couldn't open %s/%s",
-                                                            s->basedir, user);
+        return errno == ENOENT
+                   ? 0
+                   : jobssh_error_set_errno(err, errno, "couldn't open %s/%s", s->basedir, user);
     snprintf(name, sizeof(name), "%u", jobid);
     r = jobssh_path_rmtree_at(userfd, name, err);
     if (r < 0 && r != -ENOENT)

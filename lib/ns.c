@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ns.h"
+#include "proc.h"
 #include "util.h"
 
 /* In joining order: user first, then mount, then the rest. */
@@ -60,16 +61,6 @@ static bool already_in(int fd, const char *file)
     snprintf(path, sizeof(path), "/proc/self/ns/%s", file);
     return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
            a.st_ino == b.st_ino;
-}
-
-static int pidfd_open_(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-    return fd < 0 ? -errno : (int)fd;
-#else
-    return -ENOSYS;
-#endif
 }
 
 static bool pidfd_alive(int pidfd)
@@ -140,7 +131,7 @@ int jobssh_ns_join(pid_t pid, unsigned flags, jobssh_error_t *err)
         return 0;
     /* the pidfd pins the process: if it is still alive after all files
      * are open, they are its namespaces and not those of a pid reused */
-    pidfd = pidfd_open_(pid);
+    pidfd = jobssh_proc_pidfd(pid);
     if (pidfd == -ESRCH)
         return jobssh_error_set(err, ESRCH, "no process with pid %d", (int)pid);
     r = open_all(pid, flags, fds, err);

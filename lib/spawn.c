@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "proc.h"
 #include "util.h"
 
 #define KILL_REAP_MS 5000 /* bound on reaping after SIGKILL */
@@ -276,16 +277,6 @@ int jobssh_spawn(const jobssh_spawn_t *o, pid_t *ret_pid, jobssh_error_t *err)
     return jobssh_error_set(err, rep.errnum, "%s", rep.text);
 }
 
-static int pidfd_for(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-    return fd < 0 ? -errno : (int)fd;
-#else
-    return -ENOSYS;
-#endif
-}
-
 int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t *err)
 {
     _cleanup_close_ int pidfd = -1;
@@ -295,7 +286,7 @@ int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t
     if (pid <= 0 || timeout_ms < 0)
         return jobssh_error_set(err, EINVAL, "wait: bad pid %d or timeout %d", (int)pid,
                                 timeout_ms);
-    pidfd = pidfd_for(pid);
+    pidfd = jobssh_proc_pidfd(pid);
     for (;;) {
         int status;
         pid_t r = waitpid(pid, &status, WNOHANG);

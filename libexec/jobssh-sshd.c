@@ -55,13 +55,14 @@
 #include "lib/path.h"
 #include "lib/port.h"
 #include "lib/privs.h"
+#include "lib/proc.h"
 #include "lib/settings.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
 
-#define ENV_MAX_BYTES   (4 * 1024 * 1024)
-#define MAX_RESTARTS    5
-#define BANNER_MAX      255
+#define ENV_MAX_BYTES (4 * 1024 * 1024)
+#define MAX_RESTARTS  5
+#define BANNER_MAX    255
 
 typedef struct sup {
     jobssh_settings_t conf;
@@ -127,12 +128,11 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
 {
     static const struct option opts[] = {
-        {"tag", required_argument, NULL, 't'},  {"user", required_argument, NULL, 'u'},
-        {"uid", required_argument, NULL, 'U'},  {"gid", required_argument, NULL, 'G'},
-        {"node", required_argument, NULL, 'n'}, {"join-pid", required_argument, NULL, 'p'},
-        {"hosts", required_argument, NULL, 'H'}, {"jobid", required_argument, NULL, 'j'},
-        {"launcher-done", required_argument, NULL, 'L'},
-        {NULL, 0, NULL, 0},
+        {"tag", required_argument, NULL, 't'},           {"user", required_argument, NULL, 'u'},
+        {"uid", required_argument, NULL, 'U'},           {"gid", required_argument, NULL, 'G'},
+        {"node", required_argument, NULL, 'n'},          {"join-pid", required_argument, NULL, 'p'},
+        {"hosts", required_argument, NULL, 'H'},         {"jobid", required_argument, NULL, 'j'},
+        {"launcher-done", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
     };
     unsigned long v;
     int c;
@@ -140,12 +140,24 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 't': s->tag = optarg; break;
-        case 'u': s->user = optarg; break;
-        case 'n': s->node = optarg; break;
-        case 'H': s->hosts = optarg; break;
-        case 'j': s->jobid = optarg; break;
-        case 'L': s->launcher_done = optarg[0] ? optarg : NULL; break;
+        case 't':
+            s->tag = optarg;
+            break;
+        case 'u':
+            s->user = optarg;
+            break;
+        case 'n':
+            s->node = optarg;
+            break;
+        case 'H':
+            s->hosts = optarg;
+            break;
+        case 'j':
+            s->jobid = optarg;
+            break;
+        case 'L':
+            s->launcher_done = optarg[0] ? optarg : NULL;
+            break;
         case 'U':
             if (parse_uint(optarg, 0xfffffffeUL, &v) < 0)
                 return jobssh_error_set(err, EINVAL, "--uid %s: not a uid", optarg);
@@ -235,21 +247,10 @@ static int make_step_dir(sup_t *s, jobssh_error_t *err)
 /* "<pid> <starttime>" in <rundir>/<node>/<tag>.pid, for the epilog's backstop. */
 static void write_pidfile(sup_t *s)
 {
-    char name[128], line[64], stat[1024];
+    char name[128], line[64];
     unsigned long long start = 0;
-    FILE *f = fopen("/proc/self/stat", "re");
 
-    if (f) {
-        if (fgets(stat, sizeof(stat), f)) {
-            char *p = strrchr(stat, ')');
-            /* field 22 is starttime; p points at field 2's end */
-            for (int i = 0; p && i < 20; i++)
-                p = strchr(p + 1, ' ');
-            if (p)
-                start = strtoull(p + 1, NULL, 10);
-        }
-        fclose(f);
-    }
+    (void)jobssh_proc_starttime(0, &start);
     snprintf(name, sizeof(name), "%s.pid", s->paths.name);
     snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start);
     (void)jobssh_files_write_at(s->node_fd, name, line, strlen(line), 0644, NULL);
@@ -397,9 +398,8 @@ static void last_log_line(const sup_t *s, char *buf, size_t size)
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return;
-    n = pread(fd, tail, sizeof(tail) - 1, st.st_size > (off_t)sizeof(tail) - 1
-                                               ? st.st_size - (off_t)(sizeof(tail) - 1)
-                                               : 0);
+    n = pread(fd, tail, sizeof(tail) - 1,
+              st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size - (off_t)(sizeof(tail) - 1) : 0);
     if (n <= 0)
         return;
     tail[n] = '\0';
@@ -456,18 +456,15 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
         jobssh_snprintf(ident, sizeof(ident), "%s:%s:%s", s->user, s->home, s->shell) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->paths.dir);
     char *const argv[] = {
-        prog,
-        "-F",           /* stay in the foreground: this process supervises it */
-        "-E",           /* log to stderr (the step's dropbear.log) */
-        "-s", "-g",     /* no password logins */
-        "-j", "-k",     /* no port forwarding */
-        "-e",           /* sessions get the job's environment */
-        "-p", sport,
-        "-r", hostkey,
-        "-D", auth,
-        "-P", pidf,
-        "-C", comment,  /* "SSH-2.0-dropbear_<ver> jobssh-<tag>": clients find us by it */
-        "-U", ident,    /* log in as the daemon's own user without a passwd lookup */
+        prog, "-F", /* stay in the foreground: this process supervises it */
+        "-E",       /* log to stderr (the step's dropbear.log) */
+        "-s", "-g", /* no password logins */
+        "-j", "-k", /* no port forwarding */
+        "-e",       /* sessions get the job's environment */
+        "-p", sport, "-r", hostkey, "-D", auth,
+        "-P", pidf,  "-C", comment, /* "SSH-2.0-dropbear_<ver> jobssh-<tag>": clients find us by it
+                                     */
+        "-U", ident,                /* log in as the daemon's own user without a passwd lookup */
         NULL,
     };
     daemon_arg_t a = {.s = s, .logpath = logp};
@@ -515,8 +512,7 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
                     taken = true;
                     break;
                 }
-                return jobssh_error_set(err, EIO, "dropbear %s: %s",
-                                        jobssh_status_str(status, buf),
+                return jobssh_error_set(err, EIO, "dropbear %s: %s", jobssh_status_str(status, buf),
                                         line[0] ? line : "(no log)");
             }
             switch (probe_port(ports[i], want)) {
@@ -535,19 +531,17 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
             if (now_ms() >= deadline) {
                 (void)jobssh_spawn_kill(pid, 1000);
                 last_log_line(s, line, sizeof(line));
-                return jobssh_error_set(err, ETIMEDOUT,
-                                        "the ssh daemon did not listen within %llu s: %s",
-                                        (unsigned long long)s->conf.start_timeout,
-                                        line[0] ? line : "(no log)");
+                return jobssh_error_set(
+                    err, ETIMEDOUT, "the ssh daemon did not listen within %llu s: %s",
+                    (unsigned long long)s->conf.start_timeout, line[0] ? line : "(no log)");
             }
             usleep(k < 20 ? 500 : 5000);
         }
         if (pid > 0)
             (void)jobssh_spawn_kill(pid, 1000);
     }
-    return jobssh_error_set(err, EADDRINUSE,
-                            "no free port among the %d candidates of %s in %u-%u", n, s->tag,
-                            s->conf.ports.low, s->conf.ports.high);
+    return jobssh_error_set(err, EADDRINUSE, "no free port among the %d candidates of %s in %u-%u",
+                            n, s->tag, s->conf.ports.low, s->conf.ports.high);
 }
 
 /* Kill every process below us (we are their subreaper), bounded. */
@@ -563,19 +557,11 @@ static void kill_descendants(void)
         if (!d)
             return;
         for (unsigned n = 0; n < 1000000 && (de = readdir(d)); n++) {
-            char path[64], buf[512];
             int pid = atoi(de->d_name);
+            pid_t ppid = 0;
             if (pid <= 1 || pid == self)
                 continue;
-            snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-            FILE *f = fopen(path, "re");
-            if (!f)
-                continue;
-            char *ok = fgets(buf, sizeof(buf), f);
-            fclose(f);
-            char *p = ok ? strrchr(buf, ')') : NULL;
-            int ppid = 0;
-            if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == self) {
+            if (jobssh_proc_ppid(pid, &ppid) == 0 && ppid == self) {
                 kill(pid, SIGKILL);
                 found++;
             }
@@ -666,8 +652,8 @@ static void supervise(sup_t *s, const sigset_t *mask)
             if (pid != s->daemon)
                 continue;
             char buf[64];
-            jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: the ssh daemon on port %u %s",
-                       s->tag, s->port, jobssh_status_str(status, buf));
+            jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: the ssh daemon on port %u %s", s->tag,
+                       s->port, jobssh_status_str(status, buf));
             s->daemon = 0;
             if (restarts++ >= MAX_RESTARTS) {
                 jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: not restarting the ssh daemon again",
@@ -699,7 +685,8 @@ static int setup(sup_t *s, jobssh_error_t *err)
         return r;
     /* The user's home and shell as the job container sees them. */
     pw = getpwuid(s->uid);
-    if (jobssh_strlcpy(s->home, pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", sizeof(s->home)) < 0 ||
+    if (jobssh_strlcpy(s->home, pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", sizeof(s->home)) <
+            0 ||
         jobssh_strlcpy(s->shell, pw && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh",
                        sizeof(s->shell)) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "home or shell too long");

@@ -35,10 +35,10 @@ typedef struct jobssh_ctx {
     gid_t gid;
     char user[64];
     char node[256];
-    char tag[48];            /* "<job>.<step>": names the daemon in its SSH banner */
-    int sup_pidfd;           /* the jobssh-sshd supervisor, -1 when none */
+    char tag[48];  /* "<job>.<step>": names the daemon in its SSH banner */
+    int sup_pidfd; /* the jobssh-sshd supervisor, -1 when none */
     pid_t sup_pid;
-    uint32_t tasks_local;    /* local task count */
+    uint32_t tasks_local; /* local task count */
     uint32_t tasks_exited;
 } jobssh_ctx_t;
 

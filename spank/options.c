@@ -25,9 +25,8 @@ int jobssh_opt_parse(const char *optarg, jobssh_mode_t *ret_mode, jobssh_error_t
         *ret_mode = JOBSSH_MODE_LAUNCHER;
         return 0;
     }
-    return jobssh_error_set(err, EINVAL,
-                            "--ssh=%.64s: unknown value (use --ssh, --ssh=all or --ssh=launcher)",
-                            optarg);
+    return jobssh_error_set(
+        err, EINVAL, "--ssh=%.64s: unknown value (use --ssh, --ssh=all or --ssh=launcher)", optarg);
 }
 
 static int ssh_option_cb(int val, const char *optarg, int remote)

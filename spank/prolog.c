@@ -24,6 +24,7 @@
 #include "jobssh.h"
 #include "lib/keys.h"
 #include "lib/path.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 
 static int job_user(spank_t sp, uint32_t *jobid, uid_t *uid, gid_t *gid, char *user, size_t size)
@@ -70,12 +71,11 @@ int jobssh_job_prolog(spank_t sp)
 /* Stop a supervisor recorded in "<tag>.pid" if it is still the same process. */
 static void stop_recorded(int nodefd, const char *pidname, uint32_t jobid)
 {
-    char line[64], stat[1024], path[64];
+    char line[64];
     _cleanup_close_ int fd = -1;
     unsigned long long start = 0, now_start = 0;
     int pid = 0;
     ssize_t n;
-    FILE *f;
 
     fd = openat(nodefd, pidname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
@@ -86,18 +86,8 @@ static void stop_recorded(int nodefd, const char *pidname, uint32_t jobid)
     line[n] = '\0';
     if (sscanf(line, "%d %llu", &pid, &start) != 2 || pid <= 1)
         return;
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    f = fopen(path, "re");
-    if (!f)
+    if (jobssh_proc_starttime(pid, &now_start) < 0)
         return;
-    if (fgets(stat, sizeof(stat), f)) {
-        char *p = strrchr(stat, ')');
-        for (int i = 0; p && i < 20; i++)
-            p = strchr(p + 1, ' ');
-        if (p)
-            now_start = strtoull(p + 1, NULL, 10);
-    }
-    fclose(f);
     if (now_start != start)
         return;
     slurm_info("jobssh: job %u: stopping leftover ssh supervisor pid %d", jobid, pid);

@@ -32,6 +32,7 @@
 #include "lib/client.h"
 #include "lib/hostlist.h"
 #include "lib/keys.h"
+#include "lib/proc.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
 
@@ -259,11 +260,12 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
         slurm_error("jobssh: %s", err.text[0] ? err.text : "path too long");
         return -1;
     }
-    char *const argv[] = {"jobssh-sshd", "--tag", c->tag, "--user", c->user, "--uid", s_uid,
-                          "--gid", s_gid, "--node", c->node, "--join-pid", s_pid,
-                          "--hosts", nodelist, "--launcher-done", done, "--",
-                          a_basedir, a_libexec, a_rundir, a_ports, a_count, a_ctimeout,
-                          a_stimeout, NULL};
+    char *const argv[] = {
+        "jobssh-sshd", "--tag",   c->tag,   "--user",          c->user, "--uid",
+        s_uid,         "--gid",   s_gid,    "--node",          c->node, "--join-pid",
+        s_pid,         "--hosts", nodelist, "--launcher-done", done,    "--",
+        a_basedir,     a_libexec, a_rundir, a_ports,           a_count, a_ctimeout,
+        a_stimeout,    NULL};
     /* The supervisor is root: it gets a fixed environment, never the job's. */
     char *const clean_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 
@@ -288,7 +290,7 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
         return -1;
     }
     c->sup_pid = pid;
-    c->sup_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    c->sup_pidfd = jobssh_proc_pidfd(pid);
     if (spank_get_item(sp, S_JOB_ENV, &envp) != ESPANK_SUCCESS)
         envp = NULL;
     r = talk_to_supervisor(sv[0], envp, answer, sizeof(answer),
@@ -350,7 +352,8 @@ int jobssh_remote_task_init(spank_t sp)
     if (step_identify(sp) < 0 || step_paths(&p) < 0)
         return -1;
     if (jobssh_client_read_status(&p, status, sizeof(status), &err) < 0) {
-        fprintf(stderr, "jobssh: error: %s: the ssh daemon did not start (%s); see the slurmd log\n",
+        fprintf(stderr,
+                "jobssh: error: %s: the ssh daemon did not start (%s); see the slurmd log\n",
                 jobssh_ctx.node, err.text);
         return -1;
     }
@@ -401,8 +404,8 @@ static int launcher_mode_serve(spank_t sp)
         fprintf(stderr, "jobssh: error: couldn't read the step's node list\n");
         return -1;
     }
-    if (jobssh_keys_dir(&jobssh_ctx.conf, jobssh_ctx.user, jobssh_ctx.jobid, keydir,
-                        sizeof(keydir), &err) < 0 ||
+    if (jobssh_keys_dir(&jobssh_ctx.conf, jobssh_ctx.user, jobssh_ctx.jobid, keydir, sizeof(keydir),
+                        &err) < 0 ||
         jobssh_client_done_file(keydir, jobssh_ctx.stepid, done, sizeof(done)) < 0) {
         fprintf(stderr, "jobssh: error: %s\n", err.text[0] ? err.text : "path too long");
         jobssh_hostlist_free(hosts, nhosts);
@@ -431,6 +434,8 @@ static void stop_supervisor(void)
             (void)poll(&pfd, 1, 2000);
         }
         close(c->sup_pidfd);
+    } else {
+        (void)jobssh_spawn_kill(c->sup_pid, 10000); /* a kernel without pidfds */
     }
     /* Reap it unless slurmstepd's own wait already did. */
     (void)waitpid(c->sup_pid, NULL, WNOHANG);

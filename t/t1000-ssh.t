@@ -130,4 +130,12 @@ test_expect_success CLUSTER,USERS 'hostfile and launcher variables are set' '
     grep "^plm=rsh boot=ssh rcmd=ssh wcoll=\(.*\) hf=\1$" actual
 '
 
+test_expect_success CLUSTER,USERS 'sbatch --ssh does not break batch jobs; its steps get ssh' '
+    run_as jstest1 sbatch -N$N --ntasks-per-node=1 --ssh --wait -o batch.out --wrap \
+        "hostname; srun --ssh=launcher ssh node3 hostname" &&
+    printf "%s\n" node1 node3 >expect &&
+    grep -v "^srun: jobssh" batch.out >actual &&
+    test_cmp expect actual
+'
+
 test_done

@@ -1,0 +1,18 @@
+/* proc.h - facts about processes from /proc, and pidfds. */
+#ifndef JOBSSH_PROC_H
+#define JOBSSH_PROC_H
+
+#include <sys/types.h>
+
+/* Start time of pid (0: this process) in clock ticks since boot, field 22 of
+ * /proc/<pid>/stat: with the pid it names one process for good. */
+int jobssh_proc_starttime(pid_t pid, unsigned long long *ret);
+
+/* Parent pid of pid, field 4 of /proc/<pid>/stat. */
+int jobssh_proc_ppid(pid_t pid, pid_t *ret);
+
+/* pidfd_open(pid): an fd that names the process even after its pid is
+ * reused. -ENOSYS where the kernel lacks it. */
+int jobssh_proc_pidfd(pid_t pid);
+
+#endif
