@@ -65,6 +65,15 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
     return 0;
 }
 
+/* Every context, after the options: for srun (as the user), make the keys
+ * early when it runs inside an allocation. */
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+    if (spank_context() == S_CTX_LOCAL)
+        return jobssh_local_init_post_opt(sp);
+    return 0;
+}
+
 /* srun, after the allocation is granted (as the user). */
 int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
 {

@@ -59,6 +59,7 @@ int jobssh_opt_get(spank_t sp, jobssh_mode_t *ret_mode, jobssh_error_t *err);
 extern struct spank_option jobssh_ssh_option;
 
 /* local.c: srun (as the user) */
+int jobssh_local_init_post_opt(spank_t sp);
 int jobssh_local_user_init(spank_t sp);
 
 /* remote.c: slurmstepd */

@@ -1,6 +1,6 @@
 /* prolog.c - job_prolog and job_epilog: root, once per node per job.
  *
- * The prolog makes <basedir>/<user> for jobs submitted with --ssh (so that a
+ * The prolog makes <basedir>/<user> when it does not exist yet (so that a
  * root-owned 0755 base directory works without per-user set-up). It never
  * fails: a failing prolog drains the node, and a problem with the base
  * directory is the job's to report (srun names it on the user's terminal
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "jobssh.h"
+#include "lib/hostlist.h"
 #include "lib/keys.h"
 #include "lib/path.h"
 #include "lib/proc.h"
@@ -46,20 +47,43 @@ static int job_user(spank_t sp, uint32_t *jobid, uid_t *uid, gid_t *gid, char *u
     return 0;
 }
 
+/* Is this node the first of the job's nodes? (true when that is unknown) */
+static bool first_node(spank_t sp)
+{
+    char list[65536], node[256];
+    char **hosts = NULL;
+    size_t nhosts = 0;
+    const char *env;
+    bool first = true;
+
+    if (spank_getenv(sp, "SLURM_JOB_NODELIST", list, sizeof(list)) != ESPANK_SUCCESS) {
+        env = getenv("SLURM_JOB_NODELIST");
+        if (!env || jobssh_strlcpy(list, env, sizeof(list)) < 0)
+            return true;
+    }
+    if (spank_getenv(sp, "SLURMD_NODENAME", node, sizeof(node)) != ESPANK_SUCCESS) {
+        env = getenv("SLURMD_NODENAME");
+        if (!env || jobssh_strlcpy(node, env, sizeof(node)) < 0)
+            return true;
+    }
+    if (jobssh_hostlist_expand(list, &hosts, &nhosts) == 0 && nhosts > 0)
+        first = strcmp(hosts[0], node) == 0;
+    jobssh_hostlist_free(hosts, nhosts);
+    return first;
+}
+
+/* Make <basedir>/<user> (once per user: later jobs only find it) for every
+ * job, so that `srun --ssh` also works inside jobs submitted without --ssh.
+ * Only the job's first node touches the shared file system. */
 int jobssh_job_prolog(spank_t sp)
 {
     jobssh_error_t err = {{0}};
-    jobssh_mode_t mode;
     uint32_t jobid;
     uid_t uid;
     gid_t gid;
     char user[64];
 
-    if (jobssh_opt_get(sp, &mode, &err) < 0) {
-        slurm_error("jobssh: %s", err.text);
-        return 0;
-    }
-    if (mode == JOBSSH_MODE_OFF)
+    if (!first_node(sp))
         return 0;
     if (job_user(sp, &jobid, &uid, &gid, user, sizeof(user)) < 0)
         return 0;

@@ -53,6 +53,30 @@ static bool step_wanted(spank_t sp)
     return stepid != JOBSSH_EXTERN_STEP && stepid != JOBSSH_BATCH_STEP;
 }
 
+/* This node's Slurm name: entry S_JOB_NODEID of the step's node list. (The
+ * job environment's SLURMD_NODENAME can be the batch host's, inherited by an
+ * srun in a batch script.) Falls back to the host name. */
+static int node_name(spank_t sp, char *buf, size_t size)
+{
+    static char list[65536];
+    uint32_t nodeid = 0;
+    char **hosts = NULL;
+    size_t nhosts = 0;
+    int r = -1;
+
+    if (spank_get_item(sp, S_JOB_NODEID, &nodeid) == ESPANK_SUCCESS &&
+        spank_getenv(sp, "SLURM_STEP_NODELIST", list, sizeof(list)) == ESPANK_SUCCESS &&
+        jobssh_hostlist_expand(list, &hosts, &nhosts) == 0 && nodeid < nhosts)
+        r = jobssh_strlcpy(buf, hosts[nodeid], size);
+    jobssh_hostlist_free(hosts, nhosts);
+    if (r < 0) {
+        if (gethostname(buf, size) < 0)
+            return -1;
+        buf[size - 1] = '\0';
+    }
+    return 0;
+}
+
 /* Fill the step identity in jobssh_ctx (idempotent). */
 static int step_identify(spank_t sp)
 {
@@ -75,12 +99,10 @@ static int step_identify(spank_t sp)
         slurm_error("jobssh: couldn't look up uid %u", (unsigned)c->uid);
         return -1;
     }
-    if (spank_getenv(sp, "SLURMD_NODENAME", c->node, sizeof(c->node)) != ESPANK_SUCCESS &&
-        gethostname(c->node, sizeof(c->node)) < 0) {
+    if (node_name(sp, c->node, sizeof(c->node)) < 0) {
         slurm_error("jobssh: couldn't get the node name");
         return -1;
     }
-    c->node[sizeof(c->node) - 1] = '\0';
     (void)jobssh_snprintf(c->tag, sizeof(c->tag), "%u.%u", c->jobid, c->stepid);
     return 0;
 }

@@ -130,11 +130,33 @@ test_expect_success CLUSTER,USERS 'hostfile and launcher variables are set' '
     grep "^plm=rsh boot=ssh rcmd=ssh wcoll=\(.*\) hf=\1$" actual
 '
 
+test_expect_success CLUSTER,USERS 'srun --ssh in a job submitted without --ssh, for a user new to basedir' '
+    rm -rf "$JOBSSH_CLUSTER_KEYS/jstest2" &&
+    run_as jstest2 salloc -N$N --ntasks-per-node=1 \
+        srun --ssh=launcher ssh node2 hostname >actual &&
+    echo node2 >expect &&
+    test_cmp expect actual &&
+    test "$(stat -c "%U %a" "$JOBSSH_CLUSTER_KEYS/jstest2")" = "jstest2 700"
+'
+
+test_expect_success CLUSTER,USERS 'a refused srun --ssh inside an allocation leaves the allocation usable' '
+    test_when_finished "chmod 0755 $JOBSSH_CLUSTER_KEYS" &&
+    write_script refused.sh <<-\EOF &&
+	#!/bin/bash
+	srun --ssh true && exit 1
+	timeout 30 srun true && echo next-step-ran
+	EOF
+    chmod 0775 "$JOBSSH_CLUSTER_KEYS" &&
+    run_as jstest1 salloc -N1 ./refused.sh >actual 2>err &&
+    grep -x next-step-ran actual &&
+    grep "basedir=$JOBSSH_CLUSTER_KEYS is not safe" err
+'
+
 test_expect_success CLUSTER,USERS 'sbatch --ssh does not break batch jobs; its steps get ssh' '
     run_as jstest1 sbatch -N$N --ntasks-per-node=1 --ssh --wait -o batch.out --wrap \
         "hostname; srun --ssh=launcher ssh node3 hostname" &&
     printf "%s\n" node1 node3 >expect &&
-    grep -v "^srun: jobssh" batch.out >actual &&
+    grep -v "^srun: jobssh" "$(user_workdir jstest1)/batch.out" >actual &&
     test_cmp expect actual
 '
 

@@ -101,6 +101,8 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    # backstop: no daemon of ours survives the test, whoever its parent is
+    pkill -KILL -f "^$base/bin/dropbear " 2>/dev/null
     rm -rf "$base"
 }
 trap cleanup EXIT
@@ -148,7 +150,10 @@ start_server() {
     shift 3
     for _try in $(seq 1 10); do
         port=$((20000 + RANDOM % 40000))
-        run_as "$u" "$g" / "$B/dropbear" -F -E -s -p "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+        # exec all the way down, so that $! is the daemon's own pid
+        (cd / && exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ LANG=C \
+            setpriv --reuid="$u" --regid="$g" --clear-groups -- \
+            "$B/dropbear" -F -E -s -p "127.0.0.1:$port" "$@") >"$log" 2>&1 &
         pid=$!
         for _i in $(seq 1 50); do
             kill -0 "$pid" 2>/dev/null || break
