@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +242,21 @@ static void test_unprivileged(void)
     jobssh_error_t err = {{0}};
 
     if (geteuid() == 0) {
-        skip(1, "runs as an unprivileged user only");
+        /* As root: become an unprivileged user first, in a child. */
+        pid_t pid = fork();
+        int status = 0;
+        if (pid == 0) {
+            gid_t g = 2001;
+            if (setgroups(1, &g) < 0 || setresgid(2001, 2001, 2001) < 0 ||
+                setresuid(2001, 2001, 2001) < 0)
+                _exit(2);
+            p->uid = 2001;
+            p->gid = 2001;
+            _exit(jobssh_privs_drop(p, &err) == -EPERM ? 0 : 1);
+        }
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "an unprivileged process cannot use jobssh_privs_drop (-EPERM)");
         free(p);
         return;
     }
