@@ -212,49 +212,25 @@ static int write_ssh_config(const jobssh_settings_t *s, const jobssh_client_path
     return r;
 }
 
-/* known_hosts for OpenSSH (the job's host key under HostKeyAlias) and, in
- * dbclient/.ssh/, for dbclient, which reads $HOME/.ssh/known_hosts and looks
- * a key up by the host name as typed: one line per node. */
-static int write_known_hosts(int dirfd, const char *tag, const char *hostkey, char *const hosts[],
-                             size_t nhosts, jobssh_error_t *err)
+/* Make (or accept) the private subdirectory name of dirfd; an fd of it. */
+static int subdir(int dirfd, const char *name, int *ret_fd, jobssh_error_t *err)
 {
-    _cleanup_close_ int dbfd = -1, sshfd = -1;
-    _cleanup_fclose_ FILE *f = NULL;
-    char *text = NULL, line[1024], job[32];
-    size_t len = 0;
-    int r;
+    int fd;
 
-    if (jobssh_client_job_of_tag(tag, job, sizeof(job)) < 0)
-        return jobssh_error_set(err, EINVAL, "bad daemon tag '%s'", tag);
-    r = snprintf(line, sizeof(line), "jobssh-%s %s\n", job, hostkey);
-    if (r < 0 || (size_t)r >= sizeof(line))
-        return jobssh_error_set(err, E2BIG, "host key too long");
-    if ((r = jobssh_files_write_at(dirfd, "known_hosts", line, (size_t)r, 0600, err)) < 0)
-        return r;
-    if ((mkdirat(dirfd, "dbclient", 0700) < 0 && errno != EEXIST) ||
-        (dbfd = openat(dirfd, "dbclient", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        (mkdirat(dbfd, ".ssh", 0700) < 0 && errno != EEXIST) ||
-        (sshfd = openat(dbfd, ".ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        return jobssh_error_set_errno(err, errno, "couldn't make dbclient/.ssh");
-    f = open_memstream(&text, &len);
-    if (!f)
-        return jobssh_error_set(err, ENOMEM, "out of memory");
-    for (size_t i = 0; i < nhosts; i++)
-        fprintf(f, "%s %s\n", hosts[i], hostkey);
-    if (fclose(f) != 0) {
-        f = NULL;
-        free(text);
-        return jobssh_error_set(err, ENOMEM, "couldn't write known_hosts");
-    }
-    f = NULL;
-    r = jobssh_files_write_at(sshfd, "known_hosts", text ? text : "", len, 0600, err);
-    free(text);
-    return r;
+    if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+        return jobssh_error_set_errno(err, errno, "couldn't create %s", name);
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", name);
+    *ret_fd = fd;
+    return 0;
 }
 
-static int write_hostfile(int dirfd, char *const hosts[], size_t nhosts, jobssh_error_t *err)
+/* Write dirfd/name with one line per host: "HOST" or "HOST SUFFIX". */
+static int write_host_lines(int dirfd, const char *name, mode_t mode, char *const hosts[],
+                            size_t nhosts, const char *suffix, jobssh_error_t *err)
 {
-    _cleanup_fclose_ FILE *f = NULL;
+    FILE *f;
     char *text = NULL;
     size_t len = 0;
     int r;
@@ -263,16 +239,39 @@ static int write_hostfile(int dirfd, char *const hosts[], size_t nhosts, jobssh_
     if (!f)
         return jobssh_error_set(err, ENOMEM, "out of memory");
     for (size_t i = 0; i < nhosts; i++)
-        fprintf(f, "%s\n", hosts[i]);
+        if (suffix)
+            fprintf(f, "%s %s\n", hosts[i], suffix);
+        else
+            fprintf(f, "%s\n", hosts[i]);
     if (fclose(f) != 0) {
-        f = NULL;
         free(text);
-        return jobssh_error_set(err, ENOMEM, "couldn't write hostfile");
+        return jobssh_error_set(err, ENOMEM, "couldn't write %s", name);
     }
-    f = NULL;
-    r = jobssh_files_write_at(dirfd, "hostfile", text ? text : "", len, 0644, err);
+    r = jobssh_files_write_at(dirfd, name, text ? text : "", len, mode, err);
     free(text);
     return r;
+}
+
+/* known_hosts for OpenSSH (the job's host key under HostKeyAlias) and, in
+ * dbclient/.ssh/, for dbclient, which reads $HOME/.ssh/known_hosts and looks
+ * a key up by the host name as typed: one line per node. */
+static int write_known_hosts(int dirfd, const char *tag, const char *hostkey, char *const hosts[],
+                             size_t nhosts, jobssh_error_t *err)
+{
+    _cleanup_close_ int dbfd = -1, sshfd = -1;
+    char line[1024], job[32];
+    int r;
+
+    if (jobssh_client_job_of_tag(tag, job, sizeof(job)) < 0)
+        return jobssh_error_set(err, EINVAL, "bad daemon tag '%s'", tag);
+    r = snprintf(line, sizeof(line), "jobssh-%s %s\n", job, hostkey);
+    if (r < 0 || (size_t)r >= sizeof(line))
+        return jobssh_error_set(err, E2BIG, "host key too long");
+    if ((r = jobssh_files_write_at(dirfd, "known_hosts", line, (size_t)r, 0600, err)) < 0 ||
+        (r = subdir(dirfd, "dbclient", &dbfd, err)) < 0 ||
+        (r = subdir(dbfd, ".ssh", &sshfd, err)) < 0)
+        return r;
+    return write_host_lines(sshfd, "known_hosts", 0600, hosts, nhosts, hostkey, err);
 }
 
 int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_t *p,
@@ -292,11 +291,8 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
         (r = copy_key_file(keydir, "id_ed25519", dirfd, "id_ed25519", err)) < 0 ||
         (r = copy_key_file(keydir, "id_dropbear", dirfd, "id_dropbear", err)) < 0)
         return r;
-    if (mkdirat(dirfd, "auth", 0700) < 0 && errno != EEXIST)
-        return jobssh_error_set_errno(err, errno, "couldn't create %s/auth", p->dir);
-    authfd = openat(dirfd, "auth", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (authfd < 0)
-        return jobssh_error_set_errno(err, errno, "couldn't open %s/auth", p->dir);
+    if ((r = subdir(dirfd, "auth", &authfd, err)) < 0)
+        return r;
     if ((r = copy_key_file(keydir, "authorized_keys", authfd, "authorized_keys", err)) < 0)
         return r;
     if ((r = read_key_file(keydir, "host_ed25519.pub", &pub, &len, err)) < 0)
@@ -305,13 +301,9 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
         return jobssh_error_set(err, EINVAL, "%s/host_ed25519.pub: not a public key", keydir);
     if ((r = write_known_hosts(dirfd, tag, hostkey, hosts, nhosts, err)) < 0 ||
         (r = write_ssh_config(s, p, dirfd, tag, user, hosts, nhosts, err)) < 0 ||
-        (r = write_hostfile(dirfd, hosts, nhosts, err)) < 0)
+        (r = write_host_lines(dirfd, "hostfile", 0644, hosts, nhosts, NULL, err)) < 0 ||
+        (r = subdir(dirfd, "bin", &binfd, err)) < 0)
         return r;
-    if (mkdirat(dirfd, "bin", 0700) < 0 && errno != EEXIST)
-        return jobssh_error_set_errno(err, errno, "couldn't create %s/bin", p->dir);
-    binfd = openat(dirfd, "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (binfd < 0)
-        return jobssh_error_set_errno(err, errno, "couldn't open %s/bin", p->dir);
     if (jobssh_snprintf(connect, sizeof(connect), "%s/jobssh-connect", s->libexec_dir) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "libexec_dir: path too long");
     /* Called as ssh or dbclient, jobssh-connect is the client wrapper. */
