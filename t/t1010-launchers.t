@@ -28,11 +28,16 @@ test_expect_success MPI,MPICH 'build the MPI test program with OpenMPI and MPICH
     chmod 0755 "$dir/hello-ompi" "$dir/hello-mpich"
 '
 
-test_expect_success CLUSTER,USERS,MPI 'OpenMPI mpirun runs one rank per node over ssh' '
-    launch mpirun.openmpi -np $N ./hello-ompi >actual &&
+# ranks_ok CMD...: CMD, run by the launcher, prints one line per rank, one rank per node.
+ranks_ok() {
+    launch "$@" >actual &&
     sort actual >actual.sorted &&
     expect_ranks >expect &&
     test_cmp expect actual.sorted
+}
+
+test_expect_success CLUSTER,USERS,MPI 'OpenMPI mpirun runs one rank per node over ssh' '
+    ranks_ok mpirun.openmpi -np $N ./hello-ompi
 '
 
 test_expect_success CLUSTER,USERS,MPI 'OpenMPI used its rsh/ssh launcher, not srun' '
@@ -42,10 +47,7 @@ test_expect_success CLUSTER,USERS,MPI 'OpenMPI used its rsh/ssh launcher, not sr
 '
 
 test_expect_success CLUSTER,USERS,MPICH 'MPICH mpiexec (hydra) runs one rank per node over ssh' '
-    launch mpiexec.mpich -n $N ./hello-mpich >actual &&
-    sort actual >actual.sorted &&
-    expect_ranks >expect &&
-    test_cmp expect actual.sorted
+    ranks_ok mpiexec.mpich -n $N ./hello-mpich
 '
 
 test_expect_success CLUSTER,USERS,MPICH 'hydra used the ssh bootstrap' '
