@@ -224,8 +224,8 @@ int jobssh_keys_create(const jobssh_settings_t *s, const char *user, uint32_t jo
     r = jobssh_path_mkdir_at(basefd, user, 0700, geteuid(), JOBSSH_PATH_ANY_GID, &userfd, err);
     if (r == -EACCES || r == -EROFS)
         return jobssh_error_set(err, -r,
-                                "%s/%s does not exist and %s is not writable: it is made by the "
-                                "job prolog for jobs submitted with --ssh, or by the administrator",
+                                "%s/%s does not exist and %s is not writable: the job prolog "
+                                "makes it (PrologFlags=Alloc or Contain), or the administrator",
                                 s->basedir, user, s->basedir);
     if (r < 0)
         return r;
