@@ -58,6 +58,35 @@ test_expect_success CLUSTER,USERS 'a SIGKILLed task takes its node daemon down, 
     wait_no_leftovers $job
 '
 
+write_script restart.sh <<'EOF'
+#!/bin/bash
+echo "job=$SLURM_JOB_ID"
+ssh node2 echo before
+touch restart.ready
+for i in $(seq 1 100); do [ -e restart.go ] && break; sleep 0.1; done
+ssh node2 echo after
+EOF
+
+test_expect_success CLUSTER,USERS 'a killed daemon is restarted on its port: ssh to that node still works' '
+    dir=$(user_workdir jstest1) &&
+    rm -f "$dir/restart.ready" "$dir/restart.go" &&
+    { run_as jstest1 srun -N$N --ntasks-per-node=1 --ssh=launcher ./restart.sh \
+        >restart.out 2>restart.err & } &&
+    srun_pid=$! &&
+    wait_for 60 test -e "$dir/restart.ready" &&
+    job=$(job_of restart.out) &&
+    port=$(cut -d" " -f2 "$JOBSSH_RUNDIR/node2/$job.0/status") &&
+    old=$(pid_on node2 "dropbear -F") &&
+    kill -KILL $old &&
+    wait_for 10 eval "new=\$(pid_on node2 \"dropbear -F\") && test \$new != $old" &&
+    test "$(cut -d" " -f2 "$JOBSSH_RUNDIR/node2/$job.0/status")" = "$port" &&
+    touch "$dir/restart.go" &&
+    wait $srun_pid &&
+    printf "%s\n" "job=$job" before after >expect &&
+    test_cmp expect restart.out &&
+    wait_no_leftovers $job
+'
+
 write_script pair.sh <<'EOF'
 #!/bin/bash
 echo "job=$SLURM_JOB_ID port=$(cut -d" " -f2 "$JOBSSH_DIR/status")"
