@@ -1,0 +1,84 @@
+/* Unit tests for lib/client.c: step paths, the client environment and the
+ * status file, in a real temporary directory. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "path.h"
+#include "test/tap.h"
+
+static const char *env_get(const jobssh_env_t *env, const char *name)
+{
+    for (size_t i = 0; i < env->n; i++)
+        if (strcmp(env->name[i], name) == 0)
+            return env->value[i];
+    return "";
+}
+
+int main(void)
+{
+    jobssh_settings_t s;
+    jobssh_client_paths_t p;
+    jobssh_error_t err = {{0}};
+    jobssh_env_t env;
+    char tmpl[] = "/tmp/jobssh-client-test.XXXXXX", buf[512], job[16], path[PATH_MAX];
+    char *argv[] = {"basedir=/k", "libexec_dir=/opt/js"};
+
+    plan(21);
+    if (jobssh_settings_parse(2, argv, &s, &err) < 0 || !mkdtemp(tmpl)) {
+        diag("setup failed: %s", err.text);
+        return 1;
+    }
+    snprintf(s.rundir, sizeof(s.rundir), "%s", tmpl);
+
+    ok(jobssh_client_paths(&s, "node7", "12.3", &p, &err) == 0, "paths of a step");
+    snprintf(path, sizeof(path), "%s/node7/12.3", tmpl);
+    is_str(p.dir, path, "step directory is <rundir>/<node>/<tag>");
+    is_str(p.name, "12.3", "its name is the tag");
+    ok(jobssh_client_paths(&s, "a/b", "1.0", &p, &err) == -EINVAL, "a node name with / is refused");
+    ok(jobssh_client_paths(&s, "..", "1.0", &p, &err) == -EINVAL, "node name .. is refused");
+    ok(jobssh_client_paths(&s, "n", "../1", &p, &err) == -EINVAL, "a tag with / is refused");
+
+    ok(jobssh_client_job_of_tag("12.3", job, sizeof(job)) == 0, "job of a step tag");
+    is_str(job, "12", "it is the job id");
+    ok(jobssh_client_job_of_tag(".3", job, sizeof(job)) < 0, "an empty job part is refused");
+
+    jobssh_client_paths(&s, "node7", "12.3", &p, &err);
+    ok(jobssh_client_env(&s, &p, "12.3", "/usr/bin:/bin", &env, &err) == 0, "client environment");
+    snprintf(buf, sizeof(buf), "%s/bin:/usr/bin:/bin", p.dir);
+    is_str(env_get(&env, "PATH"), buf, "the wrapper comes first in PATH");
+    is_str(env_get(&env, "OMPI_MCA_plm"), "rsh", "OpenMPI uses its ssh launcher");
+    is_str(env_get(&env, "HYDRA_BOOTSTRAP"), "ssh", "hydra uses ssh");
+    is_str(env_get(&env, "PDSH_RCMD_TYPE"), "ssh", "pdsh uses ssh");
+    ok(strstr(env_get(&env, "JOBSSH_CONNECT_ARGS"), "--tag 12.3 --ports 2222-3221") != NULL,
+       "connector arguments: %s", env_get(&env, "JOBSSH_CONNECT_ARGS"));
+    jobssh_client_env_free(&env);
+
+    snprintf(path, sizeof(path), "%s/node7", tmpl);
+    mkdir(path, 0755);
+    mkdir(p.dir, 0700);
+    ok(jobssh_client_read_status(&p, buf, sizeof(buf), &err) == -ENOENT, "no status yet: %s",
+       err.text);
+    ok(jobssh_client_write_status(&p, "ready 2300", &err) == 0, "write the status");
+    ok(jobssh_client_read_status(&p, buf, sizeof(buf), &err) == 0, "read it back");
+    is_str(buf, "ready 2300", "the same line");
+    ok(jobssh_client_done_file("/k/u/12", 3, buf, sizeof(buf)) == 0 &&
+           strcmp(buf, "/k/u/12/launcher-done.3") == 0,
+       "launcher done file: %s", buf);
+
+    int tmpfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ok(tmpfd >= 0 && jobssh_path_rmtree_at(tmpfd, tmpl + strlen("/tmp/"), &err) == 0,
+       "remove the test directory: %s", err.text);
+    if (tmpfd >= 0)
+        close(tmpfd);
+    return done_testing();
+}
