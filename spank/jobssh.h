@@ -55,7 +55,6 @@ void jobssh_spank_log(void *arg, int level, const char *msg);
 
 /* options.c */
 int jobssh_opt_parse(const char *optarg, jobssh_mode_t *ret_mode, jobssh_error_t *err);
-int jobssh_opt_get(spank_t sp, jobssh_mode_t *ret_mode, jobssh_error_t *err);
 extern struct spank_option jobssh_ssh_option;
 
 /* local.c: srun (as the user) */

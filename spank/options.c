@@ -32,7 +32,7 @@ int jobssh_opt_parse(const char *optarg, jobssh_mode_t *ret_mode, jobssh_error_t
 static int ssh_option_cb(int val, const char *optarg, int remote)
 {
     jobssh_error_t err = {{0}};
-    jobssh_mode_t mode;
+    jobssh_mode_t mode = JOBSSH_MODE_OFF;
 
     if (jobssh_opt_parse(optarg, &mode, &err) < 0) {
         slurm_error("jobssh: %s", err.text);
@@ -52,22 +52,3 @@ struct spank_option jobssh_ssh_option = {
     .val = 0,
     .cb = ssh_option_cb,
 };
-
-/* Where the option callback does not run (job prolog/epilog), or to read it
- * again: ask Slurm. Returns 1 when --ssh was given, 0 when not. */
-int jobssh_opt_get(spank_t sp, jobssh_mode_t *ret_mode, jobssh_error_t *err)
-{
-    char *optarg = NULL;
-    jobssh_mode_t mode;
-    int rc;
-
-    if (spank_option_getopt(sp, &jobssh_ssh_option, &optarg) != ESPANK_SUCCESS) {
-        *ret_mode = JOBSSH_MODE_OFF;
-        return 0;
-    }
-    rc = jobssh_opt_parse(optarg, &mode, err);
-    if (rc < 0)
-        return rc;
-    *ret_mode = mode;
-    return 1;
-}

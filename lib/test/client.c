@@ -31,6 +31,7 @@ int main(void)
     jobssh_error_t err = {{0}};
     jobssh_env_t env;
     char tmpl[] = "/tmp/jobssh-client-test.XXXXXX", buf[512], job[16], path[PATH_MAX];
+    char want[PATH_MAX + 32];
     char *argv[] = {"basedir=/k", "libexec_dir=/opt/js"};
 
     plan(21);
@@ -54,8 +55,8 @@ int main(void)
 
     jobssh_client_paths(&s, "node7", "12.3", &p, &err);
     ok(jobssh_client_env(&s, &p, "12.3", "/usr/bin:/bin", &env, &err) == 0, "client environment");
-    snprintf(buf, sizeof(buf), "%s/bin:/usr/bin:/bin", p.dir);
-    is_str(env_get(&env, "PATH"), buf, "the wrapper comes first in PATH");
+    snprintf(want, sizeof(want), "%s/bin:/usr/bin:/bin", p.dir);
+    is_str(env_get(&env, "PATH"), want, "the wrapper comes first in PATH");
     is_str(env_get(&env, "OMPI_MCA_plm"), "rsh", "OpenMPI uses its ssh launcher");
     is_str(env_get(&env, "HYDRA_BOOTSTRAP"), "ssh", "hydra uses ssh");
     is_str(env_get(&env, "PDSH_RCMD_TYPE"), "ssh", "pdsh uses ssh");
