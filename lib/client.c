@@ -333,6 +333,11 @@ int jobssh_client_write_status(const jobssh_client_paths_t *p, const char *text,
     return jobssh_files_write_at(dirfd, "status", line, (size_t)n, 0644, err);
 }
 
+const char *jobssh_client_status_reason(const char *status)
+{
+    return strncmp(status, "error ", 6) == 0 ? status + 6 : status;
+}
+
 int jobssh_client_read_status(const jobssh_client_paths_t *p, char *buf, size_t size,
                               jobssh_error_t *err)
 {

@@ -62,6 +62,10 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
 int jobssh_client_write_status(const jobssh_client_paths_t *p, const char *text,
                                jobssh_error_t *err);
 
+/* The human part of a status line that is not "ready PORT": the text after
+ * "error ", or the whole line. */
+const char *jobssh_client_status_reason(const char *status);
+
 /* Read the step's status line into buf (without the newline). */
 int jobssh_client_read_status(const jobssh_client_paths_t *p, char *buf, size_t size,
                               jobssh_error_t *err);

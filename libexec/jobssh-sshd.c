@@ -455,18 +455,23 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
         jobssh_snprintf(logp, sizeof(logp), "%s/dropbear.log", s->paths.dir) < 0 ||
         jobssh_snprintf(ident, sizeof(ident), "%s:%s:%s", s->user, s->home, s->shell) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->paths.dir);
+    // clang-format off
     char *const argv[] = {
-        prog, "-F", /* stay in the foreground: this process supervises it */
-        "-E",       /* log to stderr (the step's dropbear.log) */
-        "-s", "-g", /* no password logins */
-        "-j", "-k", /* no port forwarding */
-        "-e",       /* sessions get the job's environment */
-        "-p", sport, "-r", hostkey, "-D", auth,
-        "-P", pidf,  "-C", comment, /* "SSH-2.0-dropbear_<ver> jobssh-<tag>": clients find us by it
-                                     */
-        "-U", ident,                /* log in as the daemon's own user without a passwd lookup */
+        prog,
+        "-F",           /* stay in the foreground: this process supervises it */
+        "-E",           /* log to stderr (the step's dropbear.log) */
+        "-s", "-g",     /* no password logins */
+        "-j", "-k",     /* no port forwarding */
+        "-e",           /* sessions get the job's environment */
+        "-p", sport,
+        "-r", hostkey,
+        "-D", auth,
+        "-P", pidf,
+        "-C", comment,  /* "SSH-2.0-dropbear_<ver> jobssh-<tag>": clients find us by it */
+        "-U", ident,    /* log in as the daemon's own user without a passwd lookup */
         NULL,
     };
+    // clang-format on
     daemon_arg_t a = {.s = s, .logpath = logp};
     jobssh_spawn_t o = {
         .path = prog,
@@ -481,6 +486,42 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
     return jobssh_spawn(&o, ret_pid, err);
 }
 
+/* Wait for the daemon pid just started on port: 1 when it answers with our
+ * banner, 0 when another program holds the port (the daemon is gone then),
+ * or an error (the daemon failed otherwise, or never listened). */
+static int wait_listening(sup_t *s, pid_t pid, unsigned short port, const char *want, long deadline,
+                          jobssh_error_t *err)
+{
+    char line[200], buf[64];
+    int status;
+
+    for (unsigned k = 0; k < 100000; k++) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            last_log_line(s, line, sizeof(line));
+            if (strstr(line, "in use"))
+                return 0;
+            return jobssh_error_set(err, EIO, "dropbear %s: %s", jobssh_status_str(status, buf),
+                                    line[0] ? line : "(no log)");
+        }
+        switch (probe_port(port, want)) {
+        case PROBE_OURS:
+            return 1;
+        case PROBE_FOREIGN:
+            (void)jobssh_spawn_kill(pid, 1000);
+            return 0;
+        case PROBE_NOT_YET:
+            break;
+        }
+        if (now_ms() >= deadline)
+            break;
+        usleep(k < 20 ? 500 : 5000);
+    }
+    (void)jobssh_spawn_kill(pid, 1000);
+    last_log_line(s, line, sizeof(line));
+    return jobssh_error_set(err, ETIMEDOUT, "the ssh daemon did not listen within %llu s: %s",
+                            (unsigned long long)s->conf.start_timeout, line[0] ? line : "(no log)");
+}
+
 /* Try the tag's candidate ports in order; the first one our daemon answers
  * on wins. A port another program holds (Dropbear exits with "Address already
  * in use", or keeps running on IPv6 only while somebody else answers on IPv4)
@@ -488,7 +529,7 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
 static int start_on_free_port(sup_t *s, jobssh_error_t *err)
 {
     unsigned short ports[64];
-    char want[64], line[200];
+    char want[64];
     int n = jobssh_port_candidates(s->tag, s->conf.ports.low, s->conf.ports.high,
                                    (unsigned)s->conf.port_count, ports);
     long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
@@ -498,47 +539,18 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
     snprintf(want, sizeof(want), "jobssh-%s", s->tag);
     for (int i = 0; i < n; i++) {
         pid_t pid;
-        int status, r = start_daemon(s, ports[i], &pid, err);
-        bool taken = false;
+        int r = start_daemon(s, ports[i], &pid, err);
 
         if (r < 0)
             return r;
-        for (unsigned k = 0; k < 100000 && !taken; k++) {
-            if (waitpid(pid, &status, WNOHANG) == pid) {
-                char buf[64];
-                last_log_line(s, line, sizeof(line));
-                if (strstr(line, "in use")) {
-                    pid = 0;
-                    taken = true;
-                    break;
-                }
-                return jobssh_error_set(err, EIO, "dropbear %s: %s", jobssh_status_str(status, buf),
-                                        line[0] ? line : "(no log)");
-            }
-            switch (probe_port(ports[i], want)) {
-            case PROBE_OURS:
-                s->daemon = pid;
-                s->port = ports[i];
-                return 0;
-            case PROBE_FOREIGN:
-                taken = true;
-                break;
-            case PROBE_NOT_YET:
-                break;
-            }
-            if (taken)
-                break;
-            if (now_ms() >= deadline) {
-                (void)jobssh_spawn_kill(pid, 1000);
-                last_log_line(s, line, sizeof(line));
-                return jobssh_error_set(
-                    err, ETIMEDOUT, "the ssh daemon did not listen within %llu s: %s",
-                    (unsigned long long)s->conf.start_timeout, line[0] ? line : "(no log)");
-            }
-            usleep(k < 20 ? 500 : 5000);
+        r = wait_listening(s, pid, ports[i], want, deadline, err);
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            s->daemon = pid;
+            s->port = ports[i];
+            return 0;
         }
-        if (pid > 0)
-            (void)jobssh_spawn_kill(pid, 1000);
     }
     return jobssh_error_set(err, EADDRINUSE, "no free port among the %d candidates of %s in %u-%u",
                             n, s->tag, s->conf.ports.low, s->conf.ports.high);
@@ -685,10 +697,10 @@ static int setup(sup_t *s, jobssh_error_t *err)
         return r;
     /* The user's home and shell as the job container sees them. */
     pw = getpwuid(s->uid);
-    if (jobssh_strlcpy(s->home, pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", sizeof(s->home)) <
-            0 ||
-        jobssh_strlcpy(s->shell, pw && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh",
-                       sizeof(s->shell)) < 0)
+    const char *home = pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
+    const char *shell = pw && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh";
+    if (jobssh_strlcpy(s->home, home, sizeof(s->home)) < 0 ||
+        jobssh_strlcpy(s->shell, shell, sizeof(s->shell)) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "home or shell too long");
     if ((r = jobssh_client_paths(&s->conf, s->node, s->tag, &s->paths, err)) < 0)
         return r;

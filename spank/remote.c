@@ -325,7 +325,7 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
     }
     if (strncmp(answer, "ready ", 6) != 0) {
         slurm_error("jobssh: step %s on %s: %s", c->tag, c->node,
-                    strncmp(answer, "error ", 6) == 0 ? answer + 6 : answer);
+                    jobssh_client_status_reason(answer));
         return -1;
     }
     slurm_info("jobssh: step %s: ssh daemon on %s listening on port %s", c->tag, c->node,
@@ -380,8 +380,8 @@ int jobssh_remote_task_init(spank_t sp)
         return -1;
     }
     if (strncmp(status, "ready ", 6) != 0) {
-        const char *why = strncmp(status, "error ", 6) == 0 ? status + 6 : status;
-        fprintf(stderr, "jobssh: error: %s: %s\n", jobssh_ctx.node, why);
+        fprintf(stderr, "jobssh: error: %s: %s\n", jobssh_ctx.node,
+                jobssh_client_status_reason(status));
         return -1;
     }
     if (jobssh_ctx.mode != JOBSSH_MODE_LAUNCHER)

@@ -34,7 +34,7 @@ int main(void)
     char want[PATH_MAX + 32];
     char *argv[] = {"basedir=/k", "libexec_dir=/opt/js"};
 
-    plan(21);
+    plan(22);
     if (jobssh_settings_parse(2, argv, &s, &err) < 0 || !mkdtemp(tmpl)) {
         diag("setup failed: %s", err.text);
         return 1;
@@ -72,6 +72,8 @@ int main(void)
     ok(jobssh_client_write_status(&p, "ready 2300", &err) == 0, "write the status");
     ok(jobssh_client_read_status(&p, buf, sizeof(buf), &err) == 0, "read it back");
     is_str(buf, "ready 2300", "the same line");
+    is_str(jobssh_client_status_reason("error no free port"), "no free port",
+           "the reason of an error status");
     ok(jobssh_client_done_file("/k/u/12", 3, buf, sizeof(buf)) == 0 &&
            strcmp(buf, "/k/u/12/launcher-done.3") == 0,
        "launcher done file: %s", buf);
