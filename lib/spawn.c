@@ -45,14 +45,15 @@ struct dirent64_raw {
     char d_name[];
 };
 
-/* Close every fd >= 3 except keep, using only async-signal-safe calls. */
-static void close_other_fds(int keep)
+/* Close every fd >= first except keep (> first), using only
+ * async-signal-safe calls. */
+static void close_other_fds(int first, int keep)
 {
     char buf[4096];
     int dfd;
 
 #ifdef SYS_close_range
-    if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
+    if ((keep <= first || syscall(SYS_close_range, (unsigned)first, (unsigned)keep - 1, 0U) == 0) &&
         syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
         return;
 #endif
@@ -75,7 +76,7 @@ static void close_other_fds(int keep)
                         continue;
                     for (; *c >= '0' && *c <= '9' && fd < 1 << 24; c++)
                         fd = fd * 10 + (*c - '0');
-                    if (fd >= 3 && fd != keep && fd != dfd && close(fd) == 0)
+                    if (fd >= first && fd != keep && fd != dfd && close(fd) == 0)
                         closed = 1;
                 }
             }
@@ -88,7 +89,7 @@ static void close_other_fds(int keep)
     int max = 65536;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1 << 20)
         max = (int)rl.rlim_cur;
-    for (int fd = 3; fd < max; fd++)
+    for (int fd = first; fd < max; fd++)
         if (fd != keep)
             close(fd);
 }
@@ -124,7 +125,7 @@ static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, 
     jobssh_error_t err = {{0}};
     struct sigaction sa = {.sa_handler = SIG_DFL};
     sigset_t none;
-    int tmp[3], devnull = -1;
+    int tmp[3], devnull = -1, tmp3 = -1, first_free = o->pass_fd3 ? 4 : 3;
     int r;
 
     /* dispositions first, then the mask, so no inherited handler runs here */
@@ -134,9 +135,9 @@ static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
-    /* the report pipe must not sit on 0-2 */
-    if (errfd < 3) {
-        int moved = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+    /* the report pipe must not sit on 0-2 (nor on 3 when that is passed) */
+    if (errfd < first_free) {
+        int moved = fcntl(errfd, F_DUPFD_CLOEXEC, first_free);
         if (moved < 0)
             _exit(127);
         errfd = moved;
@@ -171,12 +172,17 @@ static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, 
             }
             src = devnull;
         }
-        tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, 3);
+        tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, first_free);
         if (tmp[i] < 0) {
             rep.errnum = errno;
             jobssh_error_set_errno(&err, errno, "couldn't duplicate fd %d", src);
             goto fail;
         }
+    }
+    if (o->pass_fd3 && (tmp3 = fcntl(o->fd3, F_DUPFD_CLOEXEC, first_free)) < 0) {
+        rep.errnum = errno;
+        jobssh_error_set_errno(&err, errno, "couldn't duplicate fd %d", o->fd3);
+        goto fail;
     }
     for (int i = 0; i < 3; i++) {
         if (dup2(tmp[i], i) < 0) {
@@ -184,6 +190,12 @@ static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, 
             jobssh_error_set_errno(&err, errno, "couldn't set up fd %d", i);
             goto fail;
         }
+    }
+    /* dup2 clears close-on-exec on the target: fd 3 stays open across exec */
+    if (o->pass_fd3 && dup2(tmp3, 3) < 0) {
+        rep.errnum = errno;
+        jobssh_error_set_errno(&err, errno, "couldn't set up fd 3");
+        goto fail;
     }
     if (o->pre_exec) {
         r = o->pre_exec(o->pre_exec_arg, &err);
@@ -194,7 +206,7 @@ static __attribute__((noreturn)) void child(const jobssh_spawn_t *o, int errfd, 
             goto fail;
         }
     }
-    close_other_fds(errfd);
+    close_other_fds(first_free, errfd);
     execve(o->path, o->argv, o->envp ? o->envp : (char *const[]){NULL});
     rep.errnum = errno;
     rep.exec_failed = 1;
@@ -226,7 +238,8 @@ int jobssh_spawn(const jobssh_spawn_t *o, pid_t *ret_pid, jobssh_error_t *err)
         return jobssh_error_set(err, EINVAL, "no argv[0] for %s", o->path);
     if ((r = check_fd(o->stdin_fd, "stdin", err)) < 0 ||
         (r = check_fd(o->stdout_fd, "stdout", err)) < 0 ||
-        (r = check_fd(o->stderr_fd, "stderr", err)) < 0)
+        (r = check_fd(o->stderr_fd, "stderr", err)) < 0 ||
+        (o->pass_fd3 && (r = check_fd(o->fd3 < 0 ? -2 : o->fd3, "fd3", err)) < 0))
         return r;
     timeout = o->exec_timeout_ms > 0 ? o->exec_timeout_ms : JOBSSH_SPAWN_EXEC_TIMEOUT_MS;
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -350,4 +363,69 @@ const char *jobssh_status_str(int status, char buf[64])
         snprintf(buf, 64, "unknown wait status 0x%x", (unsigned)status);
     }
     return buf;
+}
+
+int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int timeout_ms,
+                    jobssh_error_t *err)
+{
+    jobssh_error_t cerr = {{0}};
+    int pipefd[2], status = 0, r;
+    long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    size_t have = 0;
+    char buf[64];
+    pid_t pid;
+
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't create a pipe");
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return jobssh_error_set_errno(err, errno, "couldn't fork");
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        if (fn(arg, &cerr) < 0) {
+            if (!cerr.text[0])
+                jobssh_error_set(&cerr, EIO, "a helper process failed");
+            (void)!write(pipefd[1], cerr.text, strnlen(cerr.text, sizeof(cerr.text)));
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(pipefd[1]);
+    /* the error text, until EOF (the child has exited) or the deadline */
+    for (unsigned i = 0; i < 100000; i++) {
+        struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+        long left = deadline - now_ms();
+        ssize_t n;
+
+        r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            close(pipefd[0]);
+            jobssh_spawn_kill(pid, 0);
+            return jobssh_error_set(err, ETIMEDOUT, "a helper process did not finish within %d ms",
+                                    timeout_ms);
+        }
+        n = read(pipefd[0], cerr.text + have, sizeof(cerr.text) - 1 - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (have += (size_t)n) >= sizeof(cerr.text) - 1)
+            break;
+    }
+    close(pipefd[0]);
+    cerr.text[have] = '\0';
+    r = jobssh_spawn_wait(pid, KILL_REAP_MS, &status, err);
+    if (r < 0) {
+        jobssh_spawn_kill(pid, 0);
+        return r;
+    }
+    if (have > 0)
+        return jobssh_error_set(err, EIO, "%s", cerr.text);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return jobssh_error_set(err, EIO, "a helper process %s", jobssh_status_str(status, buf));
+    return 0;
 }

@@ -7,10 +7,10 @@
  *   r = jobssh_spawn(&o, &pid, &err);   // "couldn't exec /x/dropbear: No such file ..."
  *
  * The child: signal dispositions and mask reset to defaults, optional parent
- * death signal and new session, fds 0-2 set up, pre_exec() run, every other
- * fd closed, then execve(). A failure of any of these (including exec) is
- * sent back to the parent, which returns it: jobssh_spawn() succeeds only
- * once the program really runs.
+ * death signal and new session, fds 0-2 (and 3 with pass_fd3) set up,
+ * pre_exec() run, every other fd closed, then execve(). A failure of any of these (including exec)
+ * is sent back to the parent, which returns it: jobssh_spawn() succeeds only once the program
+ * really runs.
  */
 #ifndef JOBSSH_SPAWN_H
 #define JOBSSH_SPAWN_H
@@ -29,13 +29,15 @@
 typedef int (*jobssh_spawn_pre_exec_f)(void *arg, jobssh_error_t *err);
 
 typedef struct jobssh_spawn {
-    const char *path;                 /* absolute path of the program */
-    char *const *argv;                /* argv[0] required; NULL-terminated */
-    char *const *envp;                /* the complete environment (never inherited); NULL: empty */
-    int stdin_fd;                     /* fd to become the child's 0, or JOBSSH_SPAWN_DEVNULL */
-    int stdout_fd;                    /* ... 1 */
-    int stderr_fd;                    /* ... 2 */
-    bool new_session;                 /* setsid() in the child */
+    const char *path;  /* absolute path of the program */
+    char *const *argv; /* argv[0] required; NULL-terminated */
+    char *const *envp; /* the complete environment (never inherited); NULL: empty */
+    int stdin_fd;      /* fd to become the child's 0, or JOBSSH_SPAWN_DEVNULL */
+    int stdout_fd;     /* ... 1 */
+    int stderr_fd;     /* ... 2 */
+    bool new_session;  /* setsid() in the child */
+    bool pass_fd3;     /* fd3 becomes the child's fd 3 (e.g. a namespace fd) */
+    int fd3;
     int pdeathsig;                    /* signal sent to the child when the forking thread exits;
                                          0: none */
     jobssh_spawn_pre_exec_f pre_exec; /* optional */
@@ -69,6 +71,14 @@ int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t
  * -errno (-EINVAL for pid <= 0, -ECHILD when it is not our child: no other
  * process is ever signalled). */
 int jobssh_spawn_kill(pid_t pid, int timeout_ms);
+
+/* Run fn(arg) in a forked child (no exec: work that needs another identity,
+ * e.g. a privilege drop, but no new program) and wait at most timeout_ms
+ * for it. Returns 0 when fn returned >= 0; otherwise fn's error text (sent
+ * back through a pipe), "a helper process killed by signal 9 (Killed)", or
+ * -ETIMEDOUT (the child is killed). Same rules as pre_exec for fn. */
+int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int timeout_ms,
+                    jobssh_error_t *err);
 
 /* Describe a wait status: "exited with status 3", "killed by signal 9
  * (Killed)". Returns buf. */

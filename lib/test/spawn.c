@@ -146,6 +146,56 @@ static void test_fds(void)
     o.stdout_fd = 77;
     is_int(jobssh_spawn(&o, &pid, &err), -EBADF, "a closed fd is refused");
     is_str(err.text, "stdout fd 77 is not open", "closed fd error text");
+    o.stdout_fd = JOBSSH_SPAWN_DEVNULL;
+    o.pass_fd3 = true;
+    o.fd3 = 77;
+    is_int(jobssh_spawn(&o, &pid, &err), -EBADF, "a closed fd3 is refused");
+    is_str(err.text, "fd3 fd 77 is not open", "closed fd3 error text");
+}
+
+/* pass_fd3: the given fd (here a pipe, high and close-on-exec) is the
+ * child's fd 3 and nothing else is passed; without it, fd 3 is closed. */
+static void test_fd3(void)
+{
+    jobssh_spawn_t o = JOBSSH_SPAWN_INIT;
+    jobssh_error_t err = {{0}};
+    char *out = NULL;
+    int p[2], high, status = -1;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0 || (high = fcntl(p[1], F_DUPFD_CLOEXEC, 40)) < 0)
+        bail_out("fd setup: %s", strerror(errno));
+    close(p[1]);
+    o.path = "/bin/sh";
+    o.argv = (char *[]){"sh", "-c",
+                        "echo via-fd3 >&3; [ -e /proc/$$/fd/4 ] && echo leak 4 >&3; "
+                        "[ -e /proc/$$/fd/40 ] && echo leak 40 >&3; exit 0",
+                        NULL};
+    o.pass_fd3 = true;
+    o.fd3 = high;
+    is_int(jobssh_spawn(&o, &pid, &err), 0, "spawn with pass_fd3");
+    close(high);
+    jobssh_read_fd(p[0], 4096, &out, NULL);
+    close(p[0]);
+    is_int(jobssh_spawn_wait(pid, 5000, &status, &err), 0, "the fd3 child ends");
+    is_str(out, "via-fd3\n", "fd3 reaches the child as fd 3, nothing else leaks");
+    free(out);
+    out = NULL;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        bail_out("pipe2: %s", strerror(errno));
+    o = (jobssh_spawn_t)JOBSSH_SPAWN_INIT;
+    o.path = "/bin/sh";
+    o.argv =
+        (char *[]){"sh", "-c", "{ echo x >&3; } 2>/dev/null && echo open || echo closed", NULL};
+    o.stdout_fd = p[1];
+    is_int(jobssh_spawn(&o, &pid, &err), 0, "spawn without pass_fd3");
+    close(p[1]);
+    jobssh_read_fd(p[0], 4096, &out, NULL);
+    close(p[0]);
+    jobssh_spawn_wait(pid, 5000, &status, &err);
+    is_str(out, "closed\n", "without pass_fd3 the child's fd 3 is closed");
+    free(out);
 }
 
 static int pre_exec_fail(void *arg, jobssh_error_t *err)
@@ -350,11 +400,50 @@ static void test_signals(void)
     prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+static int fn_ok(void *arg, jobssh_error_t *err)
+{
+    return 0;
+}
+
+static int fn_fail(void *arg, jobssh_error_t *err)
+{
+    return jobssh_error_set(err, EACCES, "helper says %s", (const char *)arg);
+}
+
+static int fn_hang(void *arg, jobssh_error_t *err)
+{
+    sleep(30);
+    return 0;
+}
+
+static int fn_crash(void *arg, jobssh_error_t *err)
+{
+    raise(SIGKILL);
+    return 0;
+}
+
+/* jobssh_spawn_fn: a function in a forked child, its error text back. */
+static void test_fn(void)
+{
+    jobssh_error_t err = {{0}};
+
+    is_int(jobssh_spawn_fn(fn_ok, NULL, 5000, &err), 0, "spawn_fn: a function that succeeds");
+    is_int(jobssh_spawn_fn(fn_fail, "no", 5000, &err), -EIO, "spawn_fn: one that fails");
+    is_str(err.text, "helper says no", "its error text comes back");
+    is_int(jobssh_spawn_fn(fn_hang, NULL, 300, &err), -ETIMEDOUT, "spawn_fn: a hang times out");
+    ok(no_children(), "and the hung child is killed and reaped");
+    is_int(jobssh_spawn_fn(fn_crash, NULL, 5000, &err), -EIO, "spawn_fn: a crash");
+    is_str(err.text, "a helper process killed by signal 9 (Killed)", "is described");
+    ok(no_children(), "no child is left");
+}
+
 int main(void)
 {
-    plan(52);
+    plan(67);
     test_env_and_stdio();
     test_fds();
+    test_fd3();
+    test_fn();
     test_errors();
     test_wait_kill();
     test_signals();
