@@ -317,6 +317,46 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
     return 0;
 }
 
+int jobssh_client_prepare_job(const jobssh_settings_t *s, const char *keydir, const char *tag,
+                              const char *user, char *const hosts[], size_t nhosts,
+                              jobssh_error_t *err)
+{
+    _cleanup_close_ int keyfd = -1, dirfd = -1;
+    _cleanup_free_ char *text = NULL;
+    _cleanup_fclose_ FILE *f = NULL;
+    jobssh_client_paths_t p;
+    jobssh_env_t env;
+    size_t len = 0;
+    int r;
+
+    if (jobssh_snprintf(p.dir, sizeof(p.dir), "%s/client", keydir) < 0 ||
+        jobssh_strlcpy(p.node_dir, keydir, sizeof(p.node_dir)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", keydir);
+    (void)jobssh_strlcpy(p.name, "client", sizeof(p.name));
+    keyfd = open(keydir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (keyfd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", keydir);
+    if ((r = subdir(keyfd, "client", &dirfd, err)) < 0 ||
+        (r = jobssh_client_prepare(s, &p, keydir, tag, user, hosts, nhosts, err)) < 0 ||
+        (r = jobssh_client_env(s, &p, tag, "", &env, err)) < 0)
+        return r;
+    f = open_memstream(&text, &len);
+    if (!f) {
+        jobssh_client_env_free(&env);
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < env.n; i++)
+        if (strncmp(env.name[i], "JOBSSH_", 7) == 0)
+            fprintf(f, "%s=%s\n", env.name[i], env.value[i]);
+    jobssh_client_env_free(&env);
+    if (fclose(f) != 0) {
+        f = NULL;
+        return jobssh_error_set(err, ENOMEM, "couldn't write %s/env", p.dir);
+    }
+    f = NULL;
+    return jobssh_files_write_at(dirfd, "env", text, len, 0600, err);
+}
+
 int jobssh_client_write_status(const jobssh_client_paths_t *p, const char *text,
                                jobssh_error_t *err)
 {

@@ -58,6 +58,16 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
                           const char *keydir, const char *tag, const char *user,
                           char *const hosts[], size_t nhosts, jobssh_error_t *err);
 
+/* As the user: <keydir>/client/, the job daemon's client files for hosts
+ * that are not nodes of the job (an `salloc --ssh` command on a login node):
+ * the files of a step directory, plus "env", the JOBSSH_* variables of the
+ * client environment as NAME=value lines. The ssh wrapper loads that file
+ * when JOBSSH_SSH_CONFIG is unset and JOBSSH_JOBS_DIR (<basedir>/<user>) and
+ * SLURM_JOB_ID are set. tag is the job daemon's, hosts the job's nodes. */
+int jobssh_client_prepare_job(const jobssh_settings_t *s, const char *keydir, const char *tag,
+                              const char *user, char *const hosts[], size_t nhosts,
+                              jobssh_error_t *err);
+
 /* Atomically replace the step's status file with text (a single line). */
 int jobssh_client_write_status(const jobssh_client_paths_t *p, const char *text,
                                jobssh_error_t *err);

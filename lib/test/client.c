@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "path.h"
+#include "util.h"
 #include "test/tap.h"
 
 static const char *env_get(const jobssh_env_t *env, const char *name)
@@ -22,6 +23,73 @@ static const char *env_get(const jobssh_env_t *env, const char *name)
         if (strcmp(env->name[i], name) == 0)
             return env->value[i];
     return "";
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_MAX + 64];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        bail_out("couldn't write %s", path);
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char path[PATH_MAX + 64], *text = NULL;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        jobssh_read_fd(fd, 65536, &text, NULL);
+        close(fd);
+    }
+    return text ? text : strdup("");
+}
+
+/* The job daemon's client files in the shared key directory. */
+static void test_prepare_job(const jobssh_settings_t *s, const char *tmp)
+{
+    jobssh_error_t err = {{0}};
+    char keydir[PATH_MAX], want[PATH_MAX + 64], link[PATH_MAX + 64];
+    char *hosts[] = {"node1", "node2", "node3"}, *text;
+    ssize_t n;
+
+    snprintf(keydir, sizeof(keydir), "%s/keys-12", tmp);
+    if (mkdir(keydir, 0700) < 0)
+        bail_out("mkdir %s: %s", keydir, strerror(errno));
+    put(keydir, "host_ed25519", "host private\n");
+    put(keydir, "host_ed25519.pub", "ssh-ed25519 AAAAhostkey jobssh-host\n");
+    put(keydir, "id_ed25519", "user private\n");
+    put(keydir, "id_dropbear", "user private, dropbear\n");
+    put(keydir, "authorized_keys", "no-pty ssh-ed25519 AAAAuser\n");
+    is_int(jobssh_client_prepare_job(s, keydir, "12.extern", "alice", hosts, 3, &err), 0,
+           "the job's client directory: %s", err.text);
+    snprintf(want, sizeof(want), "%s/client", keydir);
+    text = slurp(want, "env");
+    snprintf(link, sizeof(link), "JOBSSH_SSH_CONFIG=%s/client/ssh_config\n", keydir);
+    ok(strstr(text, link) != NULL, "env names its ssh_config");
+    ok(strstr(text, "JOBSSH_CONNECT_ARGS=--tag 12.extern ") != NULL,
+       "env has the job daemon's tag");
+    ok(strstr(text, "PATH=") == NULL && strstr(text, "OMPI_") == NULL,
+       "env holds JOBSSH_* variables only");
+    free(text);
+    text = slurp(want, "hostfile");
+    is_str(text, "node1\nnode2\nnode3\n", "hostfile: the job's nodes");
+    free(text);
+    text = slurp(want, "known_hosts");
+    is_str(text, "jobssh-12 ssh-ed25519 AAAAhostkey\n", "known_hosts: the job's host key");
+    free(text);
+    snprintf(want, sizeof(want), "%s/client/bin/ssh", keydir);
+    n = readlink(want, link, sizeof(link) - 1);
+    link[n > 0 ? n : 0] = '\0';
+    is_str(link, "/opt/js/jobssh-connect", "bin/ssh is the wrapper");
+    is_int(jobssh_client_prepare_job(s, "/nonexistent/k", "12.extern", "alice", hosts, 3, &err),
+           -ENOENT, "a missing key directory");
+    is_str(err.text, "couldn't open /nonexistent/k: No such file or directory", "is named");
 }
 
 int main(void)
@@ -34,7 +102,7 @@ int main(void)
     char want[PATH_MAX + 32];
     char *argv[] = {"basedir=/k", "libexec_dir=/opt/js"};
 
-    plan(22);
+    plan(31);
     if (jobssh_settings_parse(2, argv, &s, &err) < 0 || !mkdtemp(tmpl)) {
         diag("setup failed: %s", err.text);
         return 1;
@@ -77,6 +145,8 @@ int main(void)
     ok(jobssh_client_done_file("/k/u/12", 3, buf, sizeof(buf)) == 0 &&
            strcmp(buf, "/k/u/12/launcher-done.3") == 0,
        "launcher done file: %s", buf);
+
+    test_prepare_job(&s, tmpl);
 
     int tmpfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ok(tmpfd >= 0 && jobssh_path_rmtree_at(tmpfd, tmpl + strlen("/tmp/"), &err) == 0,
