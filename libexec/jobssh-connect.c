@@ -1072,6 +1072,45 @@ static void split_destination(const char *dest, bool openssh, char *user, size_t
     snprintf(host, hostsz, "%.*s", (int)hn, h);
 }
 
+/* An `salloc --ssh` command runs where no step set the JOBSSH_* variables
+ * (possibly a login node): salloc's plugin set JOBSSH_JOBS_DIR
+ * (<basedir>/<user>), salloc set SLURM_JOB_ID, and the job prolog wrote the
+ * variables into <JOBSSH_JOBS_DIR>/<job>/client/env (lib/client.h). Load
+ * them, only JOBSSH_* names, unless JOBSSH_SSH_CONFIG is set already. */
+static void load_job_env(const char *me)
+{
+    const char *config = getenv("JOBSSH_SSH_CONFIG");
+    const char *jobs = getenv("JOBSSH_JOBS_DIR"), *job = getenv("SLURM_JOB_ID");
+    char path[PATH_MAX], text[16384];
+    ssize_t n;
+    int fd;
+
+    if ((config && *config) || !jobs || jobs[0] != '/' || !job || !*job)
+        return;
+    if (strspn(job, "0123456789") != strlen(job) || strlen(job) > 10)
+        die(EXIT_FAIL, me, "SLURM_JOB_ID=%.32s is not a job id", job);
+    if (snprintf(path, sizeof(path), "%s/%s/client/env", jobs, job) >= (int)sizeof(path))
+        die(EXIT_FAIL, me, "JOBSSH_JOBS_DIR is too long");
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        die(EXIT_FAIL, me, "job %s has no ssh set-up (%s: %s): was it submitted with --ssh?", job,
+            path, strerror(errno));
+    n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n < 0)
+        die(EXIT_FAIL, me, "%s: %s", path, strerror(errno));
+    text[n] = '\0';
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq || strncmp(line, "JOBSSH_", 7) != 0)
+            continue;
+        *eq = '\0';
+        if (strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(line))
+            setenv(line, eq + 1, 1);
+    }
+}
+
 static int dbclient_main(int argc, char **argv, bool openssh_syntax, const char *me)
 {
     const char *dbclient = getenv("JOBSSH_DBCLIENT");
@@ -1263,6 +1302,8 @@ static int ssh_wrapper_main(int argc, char **argv)
     char real[PATH_MAX];
     char **v;
 
+    load_job_env(me);
+    config = getenv("JOBSSH_SSH_CONFIG");
     if (!config || !*config)
         die(EXIT_FAIL, me, "JOBSSH_SSH_CONFIG is not set");
     loop_guard(me);
@@ -1287,7 +1328,9 @@ int main(int argc, char **argv)
 
     if (strcmp(base, "ssh") == 0)
         return ssh_wrapper_main(argc, argv);
-    if (strcmp(base, "dbclient") == 0)
+    if (strcmp(base, "dbclient") == 0) {
+        load_job_env("dbclient (jobssh)");
         return dbclient_main(argc, argv, false, "dbclient (jobssh)");
+    }
     return connector_main(argc, argv);
 }

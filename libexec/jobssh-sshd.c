@@ -4,19 +4,22 @@
  * environment:
  *
  *   jobssh-sshd --tag TAG --user NAME --uid UID --gid GID --node NODE
- *               --join-pid PID [--hosts NODELIST] [--jobid JOB]
- *               [--launcher-done FILE]
+ *               --join-pid PID [--mnt-ns-fd FD] [--hosts NODELIST]
+ *               [--jobid JOB] [--launcher-done FILE]
  *               -- basedir=DIR [plugstack settings...]
  *
  * stdin carries the job's environment (NUL-separated, for the sessions);
  * stdout gets one line, "ready PORT" or "error TEXT", and is then closed.
  *
- * It joins the namespaces of process PID (the job container), makes the
- * node-local step directory <rundir>/<node>/<TAG> for the user, fills it as
- * the user (key copies, ssh_config, known_hosts, hostfile), and runs Dropbear
+ * It joins the namespaces of process PID (the job container; FD, an open
+ * mount namespace, is joined after them: the extern step's job container),
+ * makes the node-local step directory <rundir>/<node>/<TAG> for the user,
+ * fills it as the user (key copies, ssh_config, known_hosts, hostfile;
+ * waiting, bounded, for the job's key directory to appear), and runs Dropbear
  * as the user, with no capabilities and no_new_privs, on the first free
- * candidate port of TAG. It stays as the daemon's parent and the subreaper
- * of every session: on SIGTERM (or when its parent dies) it kills the daemon
+ * candidate port of TAG, inside PID's cgroups. It stays as the daemon's
+ * parent and the subreaper of every session: it restarts a daemon that dies
+ * while PID lives; on SIGTERM (or when its parent dies) it kills the daemon
  * and every process left below it, removes the step directory and exits.
  * Root never writes into the user's directory: every file there is written
  * by a child that has dropped to the user. */
@@ -29,6 +32,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,11 +49,13 @@
 #include <stdarg.h>
 #include <syslog.h>
 
+#include "lib/cgroup.h"
 #include "lib/client.h"
 #include "lib/error.h"
 #include "lib/files.h"
 #include "lib/keys.h"
 #include "lib/hostlist.h"
+#include "lib/job.h"
 #include "lib/log.h"
 #include "lib/ns.h"
 #include "lib/path.h"
@@ -75,6 +81,10 @@ typedef struct sup {
     uid_t uid;
     gid_t gid;
     pid_t join_pid;
+    int join_pidfd; /* -1 when the kernel has no pidfds */
+    unsigned long long join_start;
+    int mnt_ns_fd; /* -1: none */
+    jobssh_cgroups_t cgroups;
     jobssh_privs_t privs;
     jobssh_client_paths_t paths;
     char home[PATH_MAX];
@@ -128,11 +138,17 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
 {
     static const struct option opts[] = {
-        {"tag", required_argument, NULL, 't'},           {"user", required_argument, NULL, 'u'},
-        {"uid", required_argument, NULL, 'U'},           {"gid", required_argument, NULL, 'G'},
-        {"node", required_argument, NULL, 'n'},          {"join-pid", required_argument, NULL, 'p'},
-        {"hosts", required_argument, NULL, 'H'},         {"jobid", required_argument, NULL, 'j'},
-        {"launcher-done", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
+        {"tag", required_argument, NULL, 't'},
+        {"user", required_argument, NULL, 'u'},
+        {"uid", required_argument, NULL, 'U'},
+        {"gid", required_argument, NULL, 'G'},
+        {"node", required_argument, NULL, 'n'},
+        {"join-pid", required_argument, NULL, 'p'},
+        {"hosts", required_argument, NULL, 'H'},
+        {"jobid", required_argument, NULL, 'j'},
+        {"launcher-done", required_argument, NULL, 'L'},
+        {"mnt-ns-fd", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0},
     };
     unsigned long v;
     int c;
@@ -172,6 +188,11 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
             if (parse_uint(optarg, 0x7fffffffUL, &v) < 0 || v < 1)
                 return jobssh_error_set(err, EINVAL, "--join-pid %s: not a pid", optarg);
             s->join_pid = (pid_t)v;
+            break;
+        case 'M':
+            if (parse_uint(optarg, 65535, &v) < 0 || v < 3)
+                return jobssh_error_set(err, EINVAL, "--mnt-ns-fd %s: not an fd above 2", optarg);
+            s->mnt_ns_fd = (int)v;
             break;
         default:
             return jobssh_error_set(err, EINVAL, "unknown argument '%s'", argv[optind - 1]);
@@ -217,23 +238,10 @@ static int read_env(sup_t *s, jobssh_error_t *err)
  * user's, 0700. Made in the job's mount namespace. */
 static int make_step_dir(sup_t *s, jobssh_error_t *err)
 {
-    _cleanup_close_ int parent = -1, run = -1, step = -1;
-    char dir[PATH_MAX], *slash;
+    _cleanup_close_ int step = -1;
     int r;
 
-    if (jobssh_strlcpy(dir, s->conf.rundir, sizeof(dir)) < 0)
-        return jobssh_error_set(err, ENAMETOOLONG, "rundir too long");
-    slash = strrchr(dir, '/');
-    if (!slash || !slash[1])
-        return jobssh_error_set(err, EINVAL, "rundir=%s: not an absolute path", s->conf.rundir);
-    *slash = '\0';
-    r = jobssh_path_open_nofollow(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY, &parent, err);
-    if (r < 0)
-        return jobssh_error_prefix(err, -r, "rundir=%s", s->conf.rundir);
-    r = jobssh_path_mkdir_at(parent, slash + 1, 0755, 0, 0, &run, err);
-    if (r < 0)
-        return r;
-    r = jobssh_path_mkdir_at(run, s->node, 0755, 0, 0, &s->node_fd, err);
+    r = jobssh_job_node_dir(&s->conf, s->node, &s->node_fd, err);
     if (r < 0)
         return r;
     /* A step directory left by a killed supervisor of the same tag goes. */
@@ -270,6 +278,32 @@ typedef struct prep_arg {
     const char *status; /* non-NULL: write this status instead */
 } prep_arg_t;
 
+/* As the user: wait until the job's key directory is there. For a step,
+ * srun made it before the step started; for the job's daemon, the job
+ * prolog makes it on the job's first node while the other nodes start. */
+static int wait_for_keys(sup_t *s, jobssh_error_t *err)
+{
+    char path[PATH_MAX];
+    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    struct stat st;
+
+    if (jobssh_snprintf(path, sizeof(path), "%s/authorized_keys", s->keydir) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->keydir);
+    for (unsigned i = 0; i < 100000; i++) {
+        if (lstat(path, &st) == 0)
+            return 0;
+        if (errno != ENOENT && errno != ENOTDIR)
+            return jobssh_error_set_errno(err, errno, "couldn't look at %s", path);
+        if (now_ms() >= deadline)
+            break;
+        usleep(i < 20 ? 5000 : 50000);
+    }
+    return jobssh_error_set(err, ENOENT,
+                            "the job's key directory %s did not appear within %llu s (the job "
+                            "prolog makes it on the job's first node: see its slurmd log)",
+                            s->keydir, (unsigned long long)s->conf.start_timeout);
+}
+
 /* As the user: fill the step directory, or write the status line. */
 static int prepare_as_user(void *arg, jobssh_error_t *err)
 {
@@ -281,51 +315,16 @@ static int prepare_as_user(void *arg, jobssh_error_t *err)
         return r;
     if (a->status)
         r = jobssh_client_write_status(&s->paths, a->status, err);
-    else
+    else if ((r = wait_for_keys(s, err)) >= 0)
         r = jobssh_client_prepare(&s->conf, &s->paths, s->keydir, s->tag, s->user, a->hosts,
                                   a->nhosts, err);
     return r;
 }
 
-/* Run fn in a forked child (no exec) and wait for it; the child's error
- * text comes back through a pipe. */
+/* Run fn in a forked child as a helper of the supervisor. */
 static int run_child(int (*fn)(void *, jobssh_error_t *), void *arg, jobssh_error_t *err)
 {
-    int pipefd[2], status = 0, r;
-    char buf[64];
-    pid_t pid;
-
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return jobssh_error_set_errno(err, errno, "pipe");
-    pid = fork();
-    if (pid < 0) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return jobssh_error_set_errno(err, errno, "fork");
-    }
-    if (pid == 0) {
-        jobssh_error_t cerr = {{0}};
-        close(pipefd[0]);
-        if (fn(arg, &cerr) < 0) {
-            (void)!write(pipefd[1], cerr.text, strnlen(cerr.text, sizeof(cerr.text)));
-            _exit(1);
-        }
-        _exit(0);
-    }
-    close(pipefd[1]);
-    jobssh_error_t cerr = {{0}};
-    ssize_t n = read(pipefd[0], cerr.text, sizeof(cerr.text) - 1);
-    close(pipefd[0]);
-    r = jobssh_spawn_wait(pid, 30000, &status, err);
-    if (r < 0) {
-        (void)jobssh_spawn_kill(pid, 1000);
-        return r;
-    }
-    if (n > 0)
-        return jobssh_error_set(err, EIO, "%s", cerr.text);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return jobssh_error_set(err, EIO, "a helper process %s", jobssh_status_str(status, buf));
-    return 0;
+    return jobssh_spawn_fn(fn, arg, 30000, err);
 }
 
 /* Read up to one line of the server's identification, without consuming it. */
@@ -422,10 +421,13 @@ typedef struct daemon_arg {
 static int daemon_pre_exec(void *arg, jobssh_error_t *err)
 {
     daemon_arg_t *a = arg;
-    int r = become_user(a->s, err);
-    int fd;
+    int r, fd;
 
-    if (r < 0)
+    /* The daemon and its sessions belong to the job: its cgroups first,
+     * while still root. */
+    if ((r = jobssh_cgroup_enter(&a->s->cgroups, err)) < 0)
+        return r;
+    if ((r = become_user(a->s, err)) < 0)
         return r;
     /* The daemon's log, opened as the user in the user's step directory. */
     fd = open(a->logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -644,7 +646,21 @@ static void wait_for_stop(const sigset_t *mask)
     }
 }
 
-/* Wait for SIGTERM; restart the daemon on the same port if it dies. */
+/* Does the process we serve still run? */
+static bool served_alive(const sup_t *s)
+{
+    unsigned long long start = 0;
+
+    if (s->join_pidfd >= 0) {
+        struct pollfd pfd = {.fd = s->join_pidfd, .events = POLLIN};
+        return poll(&pfd, 1, 0) == 0;
+    }
+    return jobssh_proc_starttime(s->join_pid, &start) == 0 && start == s->join_start;
+}
+
+/* Wait for SIGTERM; restart the daemon on the same port if it dies while
+ * the process it serves runs (when that has ended, the step or job is
+ * ending and Slurm may be killing its processes). */
 static void supervise(sup_t *s, const sigset_t *mask)
 {
     unsigned restarts = 0;
@@ -667,6 +683,12 @@ static void supervise(sup_t *s, const sigset_t *mask)
             jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: the ssh daemon on port %u %s", s->tag,
                        s->port, jobssh_status_str(status, buf));
             s->daemon = 0;
+            if (!served_alive(s)) {
+                jobssh_log(&logger, JOBSSH_LOG_INFO,
+                           "step %s: pid %d has ended: not restarting the ssh daemon", s->tag,
+                           (int)s->join_pid);
+                continue;
+            }
             if (restarts++ >= MAX_RESTARTS) {
                 jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: not restarting the ssh daemon again",
                            s->tag);
@@ -685,6 +707,7 @@ static void supervise(sup_t *s, const sigset_t *mask)
 
 static int setup(sup_t *s, jobssh_error_t *err)
 {
+    jobssh_error_t cgerr = {{0}};
     char **hosts = NULL;
     size_t nhosts = 0;
     struct passwd *pw;
@@ -693,8 +716,24 @@ static int setup(sup_t *s, jobssh_error_t *err)
     if ((r = jobssh_privs_lookup(s->uid, &s->privs, err)) < 0)
         return r;
     s->privs.gid = s->gid;
+    s->join_pidfd = jobssh_proc_pidfd(s->join_pid);
+    if ((r = jobssh_proc_starttime(s->join_pid, &s->join_start)) < 0)
+        return jobssh_error_set_errno(err, -r, "pid %d", (int)s->join_pid);
+    /* The cgroup files are opened here, in the host's mount namespace. A
+     * failure costs the accounting of the sessions, not the service. */
+    if (jobssh_cgroup_open(s->join_pid, &s->cgroups, &cgerr) < 0)
+        jobssh_log(&logger, JOBSSH_LOG_WARN,
+                   "step %s: the sessions stay outside the job's cgroups: %s", s->tag, cgerr.text);
     if ((r = jobssh_ns_join(s->join_pid, JOBSSH_NS_ALL, err)) < 0)
         return r;
+    if (s->mnt_ns_fd >= 0) {
+        char nsfile[64];
+        snprintf(nsfile, sizeof(nsfile), "/proc/self/fd/%d", s->mnt_ns_fd);
+        if ((r = jobssh_ns_join_path(nsfile, CLONE_NEWNS, err)) < 0)
+            return jobssh_error_prefix(err, -r, "the job container");
+        close(s->mnt_ns_fd);
+        s->mnt_ns_fd = -1;
+    }
     /* The user's home and shell as the job container sees them. */
     pw = getpwuid(s->uid);
     const char *home = pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
@@ -735,7 +774,7 @@ static void write_status(sup_t *s, const char *text)
 
 int main(int argc, char **argv)
 {
-    sup_t s = {.node_fd = -1};
+    sup_t s = {.node_fd = -1, .join_pidfd = -1, .mnt_ns_fd = -1};
     jobssh_error_t err = {{0}};
     sigset_t mask;
     int out;

@@ -66,11 +66,14 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 }
 
 /* Every context, after the options: for srun (as the user), make the keys
- * early when it runs inside an allocation. */
+ * early when it runs inside an allocation; for sbatch and salloc, mark the
+ * job for the prolog (and set up an salloc command's client side). */
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
     if (spank_context() == S_CTX_LOCAL)
         return jobssh_local_init_post_opt(sp);
+    if (spank_context() == S_CTX_ALLOCATOR)
+        return jobssh_alloc_init_post_opt(sp);
     return 0;
 }
 

@@ -23,6 +23,15 @@ typedef enum {
     JOBSSH_MODE_LAUNCHER, /* --ssh=launcher: task 0 runs it, the other nodes serve ssh */
 } jobssh_mode_t;
 
+/* What this slurmstepd does for ssh (decided once per process). */
+typedef enum {
+    JOBSSH_ROLE_UNKNOWN = 0,
+    JOBSSH_ROLE_NONE,
+    JOBSSH_ROLE_STEP,       /* srun --ssh: this step runs its own daemon */
+    JOBSSH_ROLE_JOB_CLIENT, /* a step of an --ssh job: uses the job's daemon */
+    JOBSSH_ROLE_JOB_OWNER,  /* the extern step of an --ssh job: runs the job's daemon */
+} jobssh_role_t;
+
 typedef struct jobssh_ctx {
     jobssh_settings_t conf; /* plugstack.conf arguments */
     bool conf_ok;
@@ -35,7 +44,8 @@ typedef struct jobssh_ctx {
     gid_t gid;
     char user[64];
     char node[256];
-    char tag[48];  /* "<job>.<step>": names the daemon in its SSH banner */
+    char tag[48]; /* "<job>.<step>" or "<job>.extern": names the daemon in its banner */
+    jobssh_role_t role;
     int sup_pidfd; /* the jobssh-sshd supervisor, -1 when none */
     pid_t sup_pid;
     uint32_t tasks_local; /* local task count */
@@ -57,7 +67,11 @@ void jobssh_spank_log(void *arg, int level, const char *msg);
 int jobssh_opt_parse(const char *optarg, jobssh_mode_t *ret_mode, jobssh_error_t *err);
 extern struct spank_option jobssh_ssh_option;
 
-/* local.c: srun (as the user) */
+/* The job control variable that marks a job submitted with --ssh. */
+#define JOBSSH_JOB_CONTROL_VAR "JOBSSH_JOB"
+
+/* local.c: srun, sbatch and salloc (as the user) */
+int jobssh_alloc_init_post_opt(spank_t sp);
 int jobssh_local_init_post_opt(spank_t sp);
 int jobssh_local_user_init(spank_t sp);
 

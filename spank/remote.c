@@ -1,27 +1,40 @@
-/* remote.c - slurmstepd's side: one daemon per step per node.
+/* remote.c - slurmstepd's side: one daemon per node, of the step
+ * (`srun --ssh`) or of the job (`sbatch --ssh`, `salloc --ssh`).
+ *
+ * A step of a job whose prolog recorded a request (lib/job.h) is a client of
+ * the job's daemon, which the extern step runs; any other step with --ssh
+ * runs its own:
  *
  *   user_init       (stepd, euid = user)  set the tasks' client environment
- *   task_post_fork  (stepd, root)         for local task 0: wait until the task
- *                                         is inside the job container and runs
- *                                         as the user, then start jobssh-sshd,
- *                                         which joins the task's namespaces and
- *                                         runs Dropbear as the user; the tasks
- *                                         wait for this before they exec
+ *   task_post_fork  (stepd, root)         step: for local task 0, wait until
+ *                                         the task is inside the job container
+ *                                         and runs as the user, then start
+ *                                         jobssh-sshd, which joins the task's
+ *                                         namespaces and runs Dropbear as the
+ *                                         user; the tasks wait for this before
+ *                                         they exec. Extern step: the same for
+ *                                         the job's daemon, in the job
+ *                                         container of the extern step
  *   task_init       (task, user)          report a failed daemon on the task's
  *                                         stderr; --ssh=launcher: tasks other
  *                                         than task 0 only serve ssh
  *   task_exit/exit  (stepd, root)         stop the supervisor once the node's
- *                                         last task has exited */
+ *                                         last task (extern: the step) ends */
 #include "config.h"
 
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,6 +44,7 @@
 #include "jobssh.h"
 #include "lib/client.h"
 #include "lib/hostlist.h"
+#include "lib/job.h"
 #include "lib/keys.h"
 #include "lib/proc.h"
 #include "lib/spawn.h"
@@ -39,31 +53,26 @@
 #define STATUS_MAX 512
 
 static int launcher_mode_serve(spank_t sp);
+static jobssh_role_t role_of(spank_t sp);
 
-static bool step_wanted(spank_t sp)
-{
-    uint32_t stepid = 0;
+/* The job's node list from its request (JOB_* roles). */
+static char job_nodes[JOBSSH_JOB_NODES_MAX];
 
-    if (jobssh_ctx.mode == JOBSSH_MODE_OFF || !jobssh_ctx.conf_ok)
-        return false;
-    if (spank_get_item(sp, S_JOB_STEPID, &stepid) != ESPANK_SUCCESS)
-        return false;
-    /* The extern step never sees options; the batch step's job-wide daemon is
-     * not started here: its srun steps start their own. */
-    return stepid != JOBSSH_EXTERN_STEP && stepid != JOBSSH_BATCH_STEP;
-}
-
-/* This node's Slurm name: entry S_JOB_NODEID of the step's node list. (The
- * job environment's SLURMD_NODENAME can be the batch host's, inherited by an
- * srun in a batch script.) Falls back to the host name. */
+/* This node's Slurm name: slurmd's SLURMD_NODENAME, which every slurmstepd
+ * inherits in its own environment (not the job's: there it can be the batch
+ * host's, inherited by an srun in a batch script); else entry S_JOB_NODEID of
+ * the step's node list; else the host name. */
 static int node_name(spank_t sp, char *buf, size_t size)
 {
     static char list[65536];
+    const char *env = getenv("SLURMD_NODENAME");
     uint32_t nodeid = 0;
     char **hosts = NULL;
     size_t nhosts = 0;
     int r = -1;
 
+    if (env && env[0] && !strchr(env, '/') && jobssh_strlcpy(buf, env, size) == 0)
+        return 0;
     if (spank_get_item(sp, S_JOB_NODEID, &nodeid) == ESPANK_SUCCESS &&
         spank_getenv(sp, "SLURM_STEP_NODELIST", list, sizeof(list)) == ESPANK_SUCCESS &&
         jobssh_hostlist_expand(list, &hosts, &nhosts) == 0 && nodeid < nhosts)
@@ -89,7 +98,6 @@ static int step_identify(spank_t sp)
     if (spank_get_item(sp, S_JOB_ID, &c->jobid) != ESPANK_SUCCESS ||
         spank_get_item(sp, S_JOB_STEPID, &c->stepid) != ESPANK_SUCCESS ||
         spank_get_item(sp, S_JOB_UID, &c->uid) != ESPANK_SUCCESS ||
-        spank_get_item(sp, S_JOB_GID, &c->gid) != ESPANK_SUCCESS ||
         spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &c->tasks_local) != ESPANK_SUCCESS) {
         slurm_error("jobssh: couldn't get the step's ids from Slurm");
         return -1;
@@ -99,12 +107,47 @@ static int step_identify(spank_t sp)
         slurm_error("jobssh: couldn't look up uid %u", (unsigned)c->uid);
         return -1;
     }
+    if (spank_get_item(sp, S_JOB_GID, &c->gid) != ESPANK_SUCCESS)
+        c->gid = pw.pw_gid;
     if (node_name(sp, c->node, sizeof(c->node)) < 0) {
         slurm_error("jobssh: couldn't get the node name");
         return -1;
     }
     (void)jobssh_snprintf(c->tag, sizeof(c->tag), "%u.%u", c->jobid, c->stepid);
     return 0;
+}
+
+/* Decide, once, what this slurmstepd does (see jobssh_role_t). The extern
+ * step never sees the option: the prolog's request on this node says. */
+static jobssh_role_t role_of(spank_t sp)
+{
+    jobssh_ctx_t *c = &jobssh_ctx;
+    jobssh_error_t err = {{0}};
+    uint32_t stepid = 0;
+    int r;
+
+    if (c->role != JOBSSH_ROLE_UNKNOWN)
+        return c->role;
+    c->role = JOBSSH_ROLE_NONE;
+    if (!c->conf_ok || spank_get_item(sp, S_JOB_STEPID, &stepid) != ESPANK_SUCCESS)
+        return c->role;
+    if (stepid != JOBSSH_EXTERN_STEP && c->mode == JOBSSH_MODE_OFF)
+        return c->role;
+    if (step_identify(sp) < 0)
+        return c->role;
+    r = jobssh_job_request_read(&c->conf, c->node, c->jobid, c->uid, job_nodes, sizeof(job_nodes),
+                                &err);
+    if (r < 0)
+        slurm_error("jobssh: job %u: ignoring the job's ssh request: %s", c->jobid, err.text);
+    if (r == 1) {
+        (void)jobssh_job_tag(c->jobid, c->tag, sizeof(c->tag));
+        c->role = stepid == JOBSSH_EXTERN_STEP ? JOBSSH_ROLE_JOB_OWNER : JOBSSH_ROLE_JOB_CLIENT;
+    } else if (stepid != JOBSSH_EXTERN_STEP && stepid != JOBSSH_BATCH_STEP) {
+        /* The batch step of a job without the request (no job container
+         * at allocation time) serves nothing; its sruns start their own. */
+        c->role = JOBSSH_ROLE_STEP;
+    }
+    return c->role;
 }
 
 static int step_paths(jobssh_client_paths_t *p)
@@ -124,10 +167,11 @@ int jobssh_remote_user_init(spank_t sp)
     jobssh_env_t env;
     jobssh_error_t err = {{0}};
     char path[8192] = "";
+    jobssh_role_t role = role_of(sp);
 
-    if (!step_wanted(sp))
+    if (role != JOBSSH_ROLE_STEP && role != JOBSSH_ROLE_JOB_CLIENT)
         return 0;
-    if (step_identify(sp) < 0 || step_paths(&p) < 0)
+    if (step_paths(&p) < 0)
         return -1;
     if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
         path[0] = '\0';
@@ -237,15 +281,17 @@ static int talk_to_supervisor(int fd, char **envp, char *answer, size_t size, lo
     return have > 0 ? 0 : -EPIPE;
 }
 
-static int start_supervisor(spank_t sp, pid_t task_pid)
+/* Start jobssh-sshd for c->tag joining task_pid (and mnt_fd, an open mount
+ * namespace, when >= 0), serving hosts, with envp as the sessions'
+ * environment; wait for its answer. */
+static int start_supervisor(spank_t sp, pid_t task_pid, int mnt_fd, const char *hosts, char **envp)
 {
     jobssh_ctx_t *c = &jobssh_ctx;
     jobssh_error_t err = {{0}};
     char prog[PATH_MAX], s_uid[16], s_gid[16], s_pid[16], answer[STATUS_MAX];
     char a_basedir[PATH_MAX + 16], a_libexec[PATH_MAX + 16], a_rundir[PATH_MAX + 16];
-    char a_ports[48], a_count[32], a_ctimeout[48], a_stimeout[48], nodelist[65536] = "";
+    char a_ports[48], a_count[32], a_ctimeout[48], a_stimeout[48];
     char keydir[PATH_MAX], done[PATH_MAX] = "";
-    char **envp = NULL;
     int sv[2] = {-1, -1};
     uint32_t nodeid = 1;
     pid_t pid;
@@ -255,9 +301,6 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
         slurm_error("jobssh: %s", err.text);
         return -1;
     }
-    if (spank_getenv(sp, "SLURM_STEP_NODELIST", nodelist, sizeof(nodelist)) != ESPANK_SUCCESS &&
-        spank_getenv(sp, "SLURM_JOB_NODELIST", nodelist, sizeof(nodelist)) != ESPANK_SUCCESS)
-        nodelist[0] = '\0';
     snprintf(s_uid, sizeof(s_uid), "%u", (unsigned)c->uid);
     snprintf(s_gid, sizeof(s_gid), "%u", (unsigned)c->gid);
     snprintf(s_pid, sizeof(s_pid), "%d", (int)task_pid);
@@ -275,19 +318,46 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
              (unsigned long long)c->conf.start_timeout);
 
     /* --ssh=launcher: the launcher's node says when the launcher has ended. */
-    if (c->mode == JOBSSH_MODE_LAUNCHER &&
+    if (c->role == JOBSSH_ROLE_STEP && c->mode == JOBSSH_MODE_LAUNCHER &&
         spank_get_item(sp, S_JOB_NODEID, &nodeid) == ESPANK_SUCCESS && nodeid == 0 &&
         (jobssh_keys_dir(&c->conf, c->user, c->jobid, keydir, sizeof(keydir), &err) < 0 ||
          jobssh_client_done_file(keydir, c->stepid, done, sizeof(done)) < 0)) {
         slurm_error("jobssh: %s", err.text[0] ? err.text : "path too long");
         return -1;
     }
-    char *const argv[] = {
-        "jobssh-sshd", "--tag",   c->tag,   "--user",          c->user, "--uid",
-        s_uid,         "--gid",   s_gid,    "--node",          c->node, "--join-pid",
-        s_pid,         "--hosts", nodelist, "--launcher-done", done,    "--",
-        a_basedir,     a_libexec, a_rundir, a_ports,           a_count, a_ctimeout,
-        a_stimeout,    NULL};
+    char *argv[32];
+    size_t n = 0;
+
+    argv[n++] = "jobssh-sshd";
+    argv[n++] = "--tag";
+    argv[n++] = c->tag;
+    argv[n++] = "--user";
+    argv[n++] = c->user;
+    argv[n++] = "--uid";
+    argv[n++] = s_uid;
+    argv[n++] = "--gid";
+    argv[n++] = s_gid;
+    argv[n++] = "--node";
+    argv[n++] = c->node;
+    argv[n++] = "--join-pid";
+    argv[n++] = s_pid;
+    argv[n++] = "--hosts";
+    argv[n++] = (char *)hosts;
+    argv[n++] = "--launcher-done";
+    argv[n++] = done;
+    if (mnt_fd >= 0) { /* the job container's mount namespace, as fd 3 */
+        argv[n++] = "--mnt-ns-fd";
+        argv[n++] = "3";
+    }
+    argv[n++] = "--";
+    argv[n++] = a_basedir;
+    argv[n++] = a_libexec;
+    argv[n++] = a_rundir;
+    argv[n++] = a_ports;
+    argv[n++] = a_count;
+    argv[n++] = a_ctimeout;
+    argv[n++] = a_stimeout;
+    argv[n] = NULL;
     /* The supervisor is root: it gets a fixed environment, never the job's. */
     char *const clean_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 
@@ -303,6 +373,8 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
         .stdout_fd = sv[1],
         .stderr_fd = JOBSSH_SPAWN_DEVNULL,
         .new_session = true,
+        .pass_fd3 = mnt_fd >= 0,
+        .fd3 = mnt_fd,
     };
     r = jobssh_spawn(&opts, &pid, &err);
     close(sv[1]);
@@ -313,8 +385,6 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
     }
     c->sup_pid = pid;
     c->sup_pidfd = jobssh_proc_pidfd(pid);
-    if (spank_get_item(sp, S_JOB_ENV, &envp) != ESPANK_SUCCESS)
-        envp = NULL;
     r = talk_to_supervisor(sv[0], envp, answer, sizeof(answer),
                            (long)(c->conf.start_timeout + 5) * 1000L);
     close(sv[0]);
@@ -333,17 +403,155 @@ static int start_supervisor(spank_t sp, pid_t task_pid)
     return 0;
 }
 
+/* The extern step's sleeper: the child of this slurmstepd that runs
+ * "sleep" (Slurm gives the extern step no task pid). It lives in the job's
+ * proctrack container, so the daemon joins its cgroups. 0 when not found. */
+static pid_t find_sleeper(void)
+{
+    pid_t self = getpid();
+
+    for (unsigned round = 0; round < 50; round++) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        if (!d)
+            return 0;
+        for (unsigned n = 0; n < 1000000 && !found && (de = readdir(d)); n++) {
+            char file[64], comm[32] = "";
+            pid_t pid = (pid_t)atoi(de->d_name), ppid = 0;
+            FILE *f;
+
+            if (pid <= 1 || jobssh_proc_ppid(pid, &ppid) < 0 || ppid != self)
+                continue;
+            snprintf(file, sizeof(file), "/proc/%d/comm", (int)pid);
+            if ((f = fopen(file, "re"))) {
+                if (!fgets(comm, sizeof(comm), f))
+                    comm[0] = '\0';
+                fclose(f);
+            }
+            if (strcmp(comm, "sleep\n") == 0)
+                found = pid;
+        }
+        closedir(d);
+        if (found)
+            return found;
+        usleep(20000); /* forked, not exec'd yet */
+    }
+    return 0;
+}
+
+/* Our own descriptor of the job container's mount namespace, or -1 when
+ * the job has none. slurmstepd's container_g_join_external() is what
+ * pam_slurm_adopt reaches through the stepd to enter a job: it returns the
+ * job_container plugin's descriptor (which stays the plugin's), or 0 when no
+ * plugin is configured. */
+static int job_container_ns(uint32_t jobid)
+{
+    int (*join_external)(uint32_t);
+    int fd;
+
+    *(void **)&join_external = dlsym(RTLD_DEFAULT, "container_g_join_external");
+    if (!join_external)
+        return -1;
+    fd = join_external(jobid);
+    if (fd < 0 || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS)
+        return -1;
+    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* NULL-terminated copy of envp plus the client environment env and the
+ * extra "NAME=value" strings; the strings stay owned by their sources. */
+static char **session_env(char **envp, const jobssh_env_t *env, char **extra, size_t nextra,
+                          char **store, size_t nstore)
+{
+    size_t n = 0, k = 0;
+    char **out;
+
+    for (; envp && envp[n]; n++)
+        ;
+    out = calloc(n + env->n + nextra + 1, sizeof(char *));
+    if (!out)
+        return NULL;
+    for (size_t i = 0; envp && envp[i]; i++)
+        out[k++] = envp[i];
+    for (size_t i = 0; i < env->n && i < nstore; i++) {
+        if (asprintf(&store[i], "%s=%s", env->name[i], env->value[i]) < 0) {
+            free(out);
+            return NULL;
+        }
+        out[k++] = store[i];
+    }
+    for (size_t i = 0; i < nextra; i++)
+        out[k++] = extra[i];
+    out[k] = NULL;
+    return out;
+}
+
+/* The extern step of an --ssh job: start the job's daemon on this node. */
+static void start_job_daemon(spank_t sp)
+{
+    jobssh_ctx_t *c = &jobssh_ctx;
+    jobssh_client_paths_t p;
+    jobssh_env_t env = {0};
+    jobssh_error_t err = {{0}};
+    char *store[JOBSSH_ENV_MAX] = {NULL}, **envp = NULL, **sessions = NULL;
+    char e_job[48], e_jobid[48], e_user[512], e_uid[48], e_nodes[JOBSSH_JOB_NODES_MAX + 32];
+    char *extra[] = {e_job, e_jobid, e_user, e_uid, e_nodes};
+    pid_t sleeper = find_sleeper();
+    int mnt_fd;
+
+    if (sleeper <= 0) {
+        slurm_error("jobssh: job %u: couldn't find the extern step's process", c->jobid);
+        return;
+    }
+    mnt_fd = job_container_ns(c->jobid);
+    if (mnt_fd < 0)
+        slurm_info("jobssh: job %u: no job container namespace: the job's ssh daemon runs in "
+                   "the node's mount namespace",
+                   c->jobid);
+    /* The sessions get the client environment (so that tools started over
+     * ssh can use ssh in turn) and the job's identity. */
+    snprintf(e_job, sizeof(e_job), "SLURM_JOB_ID=%u", c->jobid);
+    snprintf(e_jobid, sizeof(e_jobid), "SLURM_JOBID=%u", c->jobid);
+    snprintf(e_user, sizeof(e_user), "SLURM_JOB_USER=%s", c->user);
+    snprintf(e_uid, sizeof(e_uid), "SLURM_JOB_UID=%u", (unsigned)c->uid);
+    snprintf(e_nodes, sizeof(e_nodes), "SLURM_JOB_NODELIST=%s", job_nodes);
+    if (spank_get_item(sp, S_JOB_ENV, &envp) != ESPANK_SUCCESS)
+        envp = NULL;
+    if (step_paths(&p) < 0 ||
+        jobssh_client_env(&c->conf, &p, c->tag, "/usr/local/bin:/usr/bin:/bin", &env, &err) < 0 ||
+        !(sessions = session_env(envp, &env, extra, JOBSSH_ELEMENTSOF(extra), store,
+                                 JOBSSH_ELEMENTSOF(store)))) {
+        slurm_error("jobssh: job %u: couldn't build the sessions' environment%s%s", c->jobid,
+                    err.text[0] ? ": " : "", err.text);
+    } else {
+        (void)start_supervisor(sp, sleeper, mnt_fd, job_nodes, sessions);
+    }
+    free(sessions);
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(store); i++)
+        free(store[i]);
+    jobssh_client_env_free(&env);
+    if (mnt_fd >= 0)
+        close(mnt_fd);
+}
+
 int jobssh_remote_task_post_fork(spank_t sp)
 {
+    char nodelist[65536] = "";
+    char **envp = NULL;
+    jobssh_role_t role = role_of(sp);
     uint32_t taskid = 0;
     pid_t pid = 0;
     int r;
 
-    if (!step_wanted(sp))
+    if (role == JOBSSH_ROLE_JOB_OWNER) {
+        start_job_daemon(sp);
+        return 0;
+    }
+    if (role != JOBSSH_ROLE_STEP)
         return 0;
     if (spank_get_item(sp, S_TASK_ID, &taskid) != ESPANK_SUCCESS || taskid != 0)
-        return 0;
-    if (step_identify(sp) < 0)
         return 0;
     if (spank_get_item(sp, S_TASK_PID, &pid) != ESPANK_SUCCESS) {
         slurm_error("jobssh: couldn't get the pid of task 0");
@@ -355,10 +563,32 @@ int jobssh_remote_task_post_fork(spank_t sp)
                     jobssh_ctx.tag, (int)pid);
         return 0;
     }
+    if (spank_getenv(sp, "SLURM_STEP_NODELIST", nodelist, sizeof(nodelist)) != ESPANK_SUCCESS &&
+        spank_getenv(sp, "SLURM_JOB_NODELIST", nodelist, sizeof(nodelist)) != ESPANK_SUCCESS)
+        (void)jobssh_strlcpy(nodelist, jobssh_ctx.node, sizeof(nodelist));
+    if (spank_get_item(sp, S_JOB_ENV, &envp) != ESPANK_SUCCESS)
+        envp = NULL;
     /* A failure is not returned to Slurm here: the tasks report it on their
      * stderr (task_init), where the user sees it, and then fail. */
-    (void)start_supervisor(sp, pid);
+    (void)start_supervisor(sp, pid, -1, nodelist, envp);
     return 0;
+}
+
+/* A step of an --ssh job: the job's daemon on this node started with the
+ * job (the extern step, before any step); wait for its status, bounded. */
+static int read_job_status(const jobssh_client_paths_t *p, char *status, size_t size,
+                           jobssh_error_t *err)
+{
+    long deadline = now_ms() + (long)(jobssh_ctx.conf.start_timeout + 5) * 1000L;
+    int r;
+
+    for (unsigned i = 0; i < 100000; i++) {
+        r = jobssh_client_read_status(p, status, size, err);
+        if (r >= 0 || now_ms() >= deadline)
+            return r;
+        usleep(50000);
+    }
+    return r;
 }
 
 /* In the task, as the user: did the node's daemon start? */
@@ -368,12 +598,26 @@ int jobssh_remote_task_init(spank_t sp)
     jobssh_error_t err = {{0}};
     char status[STATUS_MAX];
     uint32_t gtid = 0;
+    jobssh_role_t role = role_of(sp);
+    int r;
 
-    if (!step_wanted(sp))
+    if (role != JOBSSH_ROLE_STEP && role != JOBSSH_ROLE_JOB_CLIENT)
         return 0;
-    if (step_identify(sp) < 0 || step_paths(&p) < 0)
+    if (step_paths(&p) < 0)
         return -1;
-    if (jobssh_client_read_status(&p, status, sizeof(status), &err) < 0) {
+    if (role == JOBSSH_ROLE_JOB_CLIENT)
+        r = read_job_status(&p, status, sizeof(status), &err);
+    else
+        r = jobssh_client_read_status(&p, status, sizeof(status), &err);
+    if (r < 0 && role == JOBSSH_ROLE_JOB_CLIENT) {
+        fprintf(stderr,
+                "jobssh: error: %s: the job's ssh daemon did not start (%s); it starts in the "
+                "extern step, which needs PrologFlags=Contain in slurm.conf; see the slurmd "
+                "log\n",
+                jobssh_ctx.node, err.text);
+        return -1;
+    }
+    if (r < 0) {
         fprintf(stderr,
                 "jobssh: error: %s: the ssh daemon did not start (%s); see the slurmd log\n",
                 jobssh_ctx.node, err.text);
@@ -392,6 +636,11 @@ int jobssh_remote_task_init(spank_t sp)
     }
     if (gtid == 0)
         return 0;
+    if (role == JOBSSH_ROLE_JOB_CLIENT) {
+        /* The job's daemons serve ssh: nothing to hold. */
+        fflush(NULL);
+        _exit(0);
+    }
     return launcher_mode_serve(sp);
 }
 
@@ -467,7 +716,7 @@ static void stop_supervisor(void)
 
 int jobssh_remote_task_exit(spank_t sp)
 {
-    if (!step_wanted(sp) || jobssh_ctx.sup_pid <= 0)
+    if (role_of(sp) != JOBSSH_ROLE_STEP || jobssh_ctx.sup_pid <= 0)
         return 0;
     if (++jobssh_ctx.tasks_exited >= jobssh_ctx.tasks_local)
         stop_supervisor();

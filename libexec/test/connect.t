@@ -135,7 +135,8 @@ P1=$1 P2=$2 P3=$3 P4=$4 P5=$5 P6=$6
 R="--ports $low-$high"
 diag "tag $tag, range $low-$high, candidates $P1 $P2 $P3 $P4 $P5 $P6"
 
-echo "1..57"
+PLAN=60
+echo "1..$PLAN"
 
 # ---------------------------------------------------------------- --list, arguments
 out=$($JC --list --tag "$tag" $R)
@@ -360,6 +361,25 @@ rc=$?
 [ $rc -eq 255 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q JOBSSH_SSH_CONFIG "$tmp/err"
 is_ok $? "wrapper: JOBSSH_SSH_CONFIG unset: exit 255, one line"
 
+# An salloc command: the variables come from <JOBSSH_JOBS_DIR>/<job>/client/env.
+mkdir -p "$tmp/jobs/42/client"
+printf 'JOBSSH_SSH_CONFIG=%s\nPATH=/evil\nJOBSSH_TAG=42.extern\n' "$tmp/ssh_config" \
+    >"$tmp/jobs/42/client/env"
+env -u JOBSSH_SSH_CONFIG JOBSSH_JOBS_DIR="$tmp/jobs" SLURM_JOB_ID=42 PATH="$tmp/wrap:$tmp/real" \
+    "$tmp/wrap/ssh" host >"$tmp/out" 2>"$tmp/err"
+[ "$(sed -n 2,3p "$tmp/out" | tr '\n' ' ')" = "-F $tmp/ssh_config " ]
+is_ok $? "wrapper: loads the job's client env file (salloc --ssh)"
+env -u JOBSSH_SSH_CONFIG JOBSSH_JOBS_DIR="$tmp/jobs" SLURM_JOB_ID=43 PATH="$tmp/wrap:$tmp/real" \
+    "$tmp/wrap/ssh" host >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 255 ] && grep -q "job 43 has no ssh set-up" "$tmp/err" && grep -q "submitted with --ssh" "$tmp/err"
+is_ok $? "wrapper: a job without the env file: a clear error"
+env -u JOBSSH_SSH_CONFIG JOBSSH_JOBS_DIR="$tmp/jobs" SLURM_JOB_ID="../42" PATH="$tmp/wrap:$tmp/real" \
+    "$tmp/wrap/ssh" host >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 255 ] && grep -q "is not a job id" "$tmp/err"
+is_ok $? "wrapper: a SLURM_JOB_ID that is not a number is refused"
+
 # Only itself in PATH: no loop, no OpenSSH, no dbclient configured.
 timeout 10 env -u JOBSSH_DBCLIENT JOBSSH_SSH_CONFIG="$tmp/ssh_config" \
     PATH="$tmp/wrap:$tmp/wrap2:$tmp/empty" "$tmp/wrap/ssh" host >"$tmp/out" 2>"$tmp/err"
@@ -435,6 +455,6 @@ rc=$?
 is_ok $? "dbclient fallback: -W refused, exit 255, one line"
 stop_server "$s2"
 
-[ $n -eq 57 ] || diag "ran $n tests, planned 57"
-[ $failed -eq 0 ] && [ $n -eq 57 ]
+[ $n -eq $PLAN ] || diag "ran $n tests, planned $PLAN"
+[ $failed -eq 0 ] && [ $n -eq $PLAN ]
 
