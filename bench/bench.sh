@@ -1,8 +1,8 @@
 #!/bin/bash
-# jobssh benchmark: what --ssh costs at step launch, how soon the nodes accept
-# ssh, how long one 'ssh nodeX true' takes inside a job, and jobssh's Dropbear
-# against a stock OpenSSH sshd on loopback. Prints one report; every figure in
-# it comes from the same run.
+# jobssh benchmark: what --ssh costs at step launch and at batch job start,
+# how soon the nodes accept ssh, how long one 'ssh nodeX true' takes inside
+# a job, and jobssh's Dropbear against a stock OpenSSH sshd on loopback.
+# Prints one report; every figure in it comes from the same run.
 #
 #   sudo bench/bench.sh
 #
@@ -257,6 +257,43 @@ done
 exit 0
 EOF
 
+# batch.sh N NN TIMEOUT: one warm-up of each kind, then N pairs of batch
+# jobs 'sbatch -N<NN> [--ssh] --wait' whose script prints the time it
+# starts, interleaved (the order alternates), each with all nodes idle.
+# Prints "start-TAG ns rc errfile" (submission to the script's first line)
+# and "total-TAG ns rc errfile" (submission to the end of the job).
+user_file batch.sh <<'EOF'
+#!/bin/bash
+n=$1 nn=$2 t=$3
+run() {
+    local tag=$1 i=$2 t0 t1 ts rc err out j
+    shift 2
+    for ((j = 0; j < 1500; j++)); do
+        [ "$(sinfo -h -N -o %T 2>/dev/null | sort -u)" = idle ] && break
+        sleep 0.02
+    done
+    [ "$i" = 0 ] && tag=warmup-$tag
+    err=err.batch.$tag.$i out=out.batch.$tag.$i
+    rm -f "$out"
+    t0=$(date +%s%N)
+    timeout -k 5 "$t" sbatch -N"$nn" --ntasks-per-node=1 "$@" --wait -o "$out" \
+        --wrap 'date +%s%N' </dev/null >/dev/null 2>"$err"
+    rc=$?
+    t1=$(date +%s%N)
+    ts=$(grep -m1 '^[0-9]*$' "$out" 2>/dev/null)
+    echo "start-$tag $((${ts:-$t0} - t0)) $([ -n "$ts" ] && echo "$rc" || echo 1) $err"
+    echo "total-$tag $((t1 - t0)) $rc $err"
+}
+for ((i = 0; i <= n; i++)); do
+    if ((i % 2)); then
+        run without "$i"; run with "$i" --ssh
+    else
+        run with "$i" --ssh; run without "$i"
+    fi
+done
+exit 0
+EOF
+
 # ready.sh NODE...: task 0 of a launcher step. Time from its start until every
 # node has accepted 'ssh NODE true' (all started at once).
 user_file ready.sh <<'EOF'
@@ -389,6 +426,10 @@ if [ $rc != 0 ] || [ ! -s "$UDIR/launch.step" ]; then
     FAILED=$((FAILED + 1))
 fi
 show_errors "$UDIR/launch.step" without with
+
+msg "1/4 batch job start: $N x 'sbatch -N$NN --wait' with and without --ssh, interleaved"
+as_user $(((2 * N + 2) * (T + 40))) ./batch.sh "$N" "$NN" "$T" >"$UDIR/batch" 2>&1
+show_errors "$UDIR/batch" start-without start-with total-without total-with
 
 # --- 2. readiness ------------------------------------------------------------------------
 
@@ -586,6 +627,10 @@ fig "$S" without 1e9 3 a; L2a=$FIG
 fig "$S" with 1e9 3 b; L2b=$FIG; R2=$(ratio "$b" "$a")
 fig "$J" idle-without 1e9 3 a; L3a=$FIG
 fig "$J" idle-with 1e9 3 b; L3b=$FIG
+fig "$UDIR/batch" start-without 1e9 3 a; B1a=$FIG
+fig "$UDIR/batch" start-with 1e9 3 b; B1b=$FIG; RB1=$(ratio "$b" "$a")
+fig "$UDIR/batch" total-without 1e9 3 a; B2a=$FIG
+fig "$UDIR/batch" total-with 1e9 3 b; B2b=$FIG; RB2=$(ratio "$b" "$a")
 fig "$UDIR/ready" ready 1e9 3 a; L4=$FIG
 fig "$UDIR/latency" openssh 1e6 1 a; L5a=$FIG
 fig "$UDIR/latency" dbclient 1e6 1 b; L5b=$FIG
@@ -613,6 +658,8 @@ medians (p90); ratios: with/without --ssh, dropbear/sshd
 step launch (new job):        without $L1a s, with $L1b s, ratio $R1
 step launch (step in salloc): without $L2a s, with $L2b s, ratio $R2
 nodes idle after job end:     without $L3a s, with $L3b s
+batch job, submit to script:  without $B1a s, with $B1b s, ratio $RB1
+batch job, submit to end:     without $B2a s, with $B2b s, ratio $RB2
 ssh ready after task start:   $L4 s (all $NN nodes, --ssh=launcher)
 ssh $TARGET true in a job:      OpenSSH client $L5a ms, dbclient $L5b ms
 loopback connect+auth+true:   OpenSSH sshd $L6a ms, jobssh dropbear $L6b ms, ratio $R6

@@ -14,18 +14,8 @@ launch() {
     run_as jstest1 srun -N$N --ntasks-per-node=1 --ssh=launcher "$@"
 }
 
-expect_ranks() {
-    local i=0 n
-    for n in $JOBSSH_CLUSTER_NODES; do
-        echo "rank $i of $N on $n sum $((N * (N - 1) / 2))"
-        i=$((i + 1))
-    done | sort
-}
-
 test_expect_success MPI,MPICH 'build the MPI test program with OpenMPI and MPICH' '
-    mpicc.openmpi -o "$dir/hello-ompi" "$SHARNESS_TEST_SRCDIR/helpers/mpi-hello.c" &&
-    mpicc.mpich -o "$dir/hello-mpich" "$SHARNESS_TEST_SRCDIR/helpers/mpi-hello.c" &&
-    chmod 0755 "$dir/hello-ompi" "$dir/hello-mpich"
+    build_mpi_hello "$dir"
 '
 
 # ranks_ok CMD...: CMD, run by the launcher, prints one line per rank, one rank per node.

@@ -14,6 +14,10 @@
 #   plugstack_line LINE    replace the whole plugstack.conf line
 #   plugstack_restore      put the cluster's own plugstack.conf back
 #   node_net NODE          the network namespace file of NODE
+#   build_mpi_hello DIR    build helpers/mpi-hello.c as DIR/hello-ompi (OpenMPI)
+#                          and DIR/hello-mpich (MPICH)
+#   expect_ranks           what hello-* prints with one rank per cluster node,
+#                          sorted
 
 JOBSSH_RUNDIR=$JOBSSH_CLUSTER_DIR/run
 
@@ -102,4 +106,18 @@ plugstack_restore() {
     if [ -f "$conf.orig" ]; then
         mv -f "$conf.orig" "$conf"
     fi
+}
+
+build_mpi_hello() {
+    mpicc.openmpi -o "$1/hello-ompi" "$SHARNESS_TEST_SRCDIR/helpers/mpi-hello.c" &&
+        mpicc.mpich -o "$1/hello-mpich" "$SHARNESS_TEST_SRCDIR/helpers/mpi-hello.c" &&
+        chmod 0755 "$1/hello-ompi" "$1/hello-mpich"
+}
+
+expect_ranks() {
+    local i=0 n nn=$JOBSSH_CLUSTER_NNODES
+    for n in $JOBSSH_CLUSTER_NODES; do
+        echo "rank $i of $nn on $n sum $((nn * (nn - 1) / 2))"
+        i=$((i + 1))
+    done | sort
 }
