@@ -258,15 +258,17 @@ exit 0
 EOF
 
 # batch.sh N NN TIMEOUT: one warm-up of each kind, then N pairs of batch
-# jobs 'sbatch -N<NN> [--ssh] --wait' whose script prints the time it
-# starts, interleaved (the order alternates), each with all nodes idle.
-# Prints "start-TAG ns rc errfile" (submission to the script's first line)
-# and "total-TAG ns rc errfile" (submission to the end of the job).
+# jobs 'sbatch -N<NN> [--ssh]' whose script prints the time it starts,
+# interleaved (the order alternates), each with all nodes idle. Prints
+# "start-TAG ns rc errfile" (submission to the script's first line) and
+# "total-TAG ns rc errfile" (submission until squeue, polled every 20 ms, no
+# longer lists the job: its end, epilog included). Not 'sbatch --wait': that
+# polls after 2 s, then 8 s more.
 user_file batch.sh <<'EOF'
 #!/bin/bash
 n=$1 nn=$2 t=$3
 run() {
-    local tag=$1 i=$2 t0 t1 ts rc err out j
+    local tag=$1 i=$2 t0 t1 ts rc err out j job
     shift 2
     for ((j = 0; j < 1500; j++)); do
         [ "$(sinfo -h -N -o %T 2>/dev/null | sort -u)" = idle ] && break
@@ -276,9 +278,14 @@ run() {
     err=err.batch.$tag.$i out=out.batch.$tag.$i
     rm -f "$out"
     t0=$(date +%s%N)
-    timeout -k 5 "$t" sbatch -N"$nn" --ntasks-per-node=1 "$@" --wait -o "$out" \
-        --wrap 'date +%s%N' </dev/null >/dev/null 2>"$err"
+    job=$(timeout -k 5 "$t" sbatch --parsable -N"$nn" --ntasks-per-node=1 "$@" -o "$out" \
+        --wrap 'date +%s%N' </dev/null 2>"$err")
     rc=$?
+    for ((j = 0; j < t * 50; j++)); do
+        [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+        sleep 0.02
+    done
+    [ -n "$(squeue -h -j "$job" 2>/dev/null)" ] && rc=124
     t1=$(date +%s%N)
     ts=$(grep -m1 '^[0-9]*$' "$out" 2>/dev/null)
     echo "start-$tag $((${ts:-$t0} - t0)) $([ -n "$ts" ] && echo "$rc" || echo 1) $err"
@@ -427,7 +434,7 @@ if [ $rc != 0 ] || [ ! -s "$UDIR/launch.step" ]; then
 fi
 show_errors "$UDIR/launch.step" without with
 
-msg "1/4 batch job start: $N x 'sbatch -N$NN --wait' with and without --ssh, interleaved"
+msg "1/4 batch jobs: $N x 'sbatch -N$NN' with and without --ssh, interleaved"
 as_user $(((2 * N + 2) * (T + 40))) ./batch.sh "$N" "$NN" "$T" >"$UDIR/batch" 2>&1
 show_errors "$UDIR/batch" start-without start-with total-without total-with
 

@@ -558,34 +558,71 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
                             n, s->tag, s->conf.ports.low, s->conf.ports.high);
 }
 
-/* Kill every process below us (we are their subreaper), bounded. */
-static void kill_descendants(void)
+/* SIGKILL our children as listed in /proc/thread-self/children (we are
+ * single-threaded: that is all of them). -1 when the kernel lacks the file. */
+static int kill_listed_children(unsigned *found)
+{
+    char buf[65536];
+    int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+        int pid = atoi(t);
+        if (pid > 1 && kill(pid, SIGKILL) == 0)
+            (*found)++;
+    }
+    return 0;
+}
+
+/* SIGKILL our children found by a scan of /proc. */
+static void kill_scanned_children(unsigned *found)
 {
     pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+
+    if (!d)
+        return;
+    for (unsigned n = 0; n < 1000000 && (de = readdir(d)); n++) {
+        int pid = atoi(de->d_name);
+        pid_t ppid = 0;
+        if (pid > 1 && pid != self && jobssh_proc_ppid(pid, &ppid) == 0 && ppid == self &&
+            kill(pid, SIGKILL) == 0)
+            (*found)++;
+    }
+    closedir(d);
+}
+
+/* Kill every process below us (we are their subreaper: orphans become our
+ * children), bounded. The children file is quick but, by its kernel
+ * documentation, not exact while children fork or exit; the last round is a
+ * full scan. */
+static void kill_descendants(void)
+{
+    bool listed = true;
 
     for (unsigned round = 0; round < 50; round++) {
         unsigned found = 0;
-        DIR *d = opendir("/proc");
-        struct dirent *de;
 
-        if (!d)
-            return;
-        for (unsigned n = 0; n < 1000000 && (de = readdir(d)); n++) {
-            int pid = atoi(de->d_name);
-            pid_t ppid = 0;
-            if (pid <= 1 || pid == self)
-                continue;
-            if (jobssh_proc_ppid(pid, &ppid) == 0 && ppid == self) {
-                kill(pid, SIGKILL);
-                found++;
-            }
+        if (!listed || kill_listed_children(&found) < 0) {
+            listed = false;
+            kill_scanned_children(&found);
         }
-        closedir(d);
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
-        if (!found)
+        if (!found && !listed)
             return;
-        usleep(20000);
+        if (!found)
+            listed = false; /* confirm with a scan */
+        else
+            usleep(20000);
     }
 }
 
@@ -718,7 +755,8 @@ static int setup(sup_t *s, jobssh_error_t *err)
     s->privs.gid = s->gid;
     s->join_pidfd = jobssh_proc_pidfd(s->join_pid);
     if ((r = jobssh_proc_starttime(s->join_pid, &s->join_start)) < 0)
-        return jobssh_error_set_errno(err, -r, "pid %d", (int)s->join_pid);
+        return jobssh_error_set(err, ESRCH, "the process to serve (pid %d) has gone",
+                                (int)s->join_pid);
     /* The cgroup files are opened here, in the host's mount namespace. A
      * failure costs the accounting of the sessions, not the service. */
     if (jobssh_cgroup_open(s->join_pid, &s->cgroups, &cgerr) < 0)
