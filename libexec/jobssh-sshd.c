@@ -62,6 +62,7 @@
 #include "lib/port.h"
 #include "lib/privs.h"
 #include "lib/proc.h"
+#include "lib/seccomp.h"
 #include "lib/settings.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
@@ -428,6 +429,9 @@ static int daemon_pre_exec(void *arg, jobssh_error_t *err)
     if ((r = jobssh_cgroup_enter(&a->s->cgroups, err)) < 0)
         return r;
     if ((r = become_user(a->s, err)) < 0)
+        return r;
+    /* Defence in depth for the daemon and the sessions (lib/seccomp.h). */
+    if ((r = jobssh_seccomp_apply(err)) < 0 && r != -ENOSYS)
         return r;
     /* The daemon's log, opened as the user in the user's step directory. */
     fd = open(a->logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);

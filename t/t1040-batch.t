@@ -43,7 +43,8 @@ echo "job=$SLURM_JOB_ID"
 echo "batch-tmp" >/tmp/jobssh-marker
 for n in $(cat "$JOBSSH_HOSTFILE"); do
     ssh "$n" 'echo "$(hostname) job=$SLURM_JOB_ID tmp=$(cat /tmp/jobssh-marker 2>/dev/null)" \
-        "extern=$(grep -c "job_${SLURM_JOB_ID}/step_extern" /proc/self/cgroup)"'
+        "extern=$(grep -c "job_${SLURM_JOB_ID}/step_extern" /proc/self/cgroup)" \
+        "$(grep -E "^(Seccomp|NoNewPrivs|CapEff):" /proc/self/status | tr -d "\t" | tr "\n" " ")"'
 done
 echo "tag=$JOBSSH_TAG"
 EOF
@@ -65,6 +66,10 @@ test_expect_success CLUSTER,USERS 'ssh lands in the job container (its /tmp) and
     grep "^node1 job=$job tmp=batch-tmp " sessions &&
     grep "^node2 job=$job tmp= " sessions &&
     test "$(grep -c " extern=[1-9]" sessions)" = $N
+'
+
+test_expect_success CLUSTER,USERS 'sessions run with no capabilities, no_new_privs and the system call filter' '
+    test "$(grep -c "CapEff:0000000000000000 NoNewPrivs:1 Seccomp:2 " sessions)" = $N
 '
 
 write_script ompi.sh <<'EOF'
