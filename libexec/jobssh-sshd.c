@@ -645,6 +645,18 @@ static int touch_as_user(void *arg, jobssh_error_t *err)
     return 0;
 }
 
+/* For the job's daemon (tag "<jobid>.extern"): the name of its request,
+ * "<jobid>.request" (lib/job.h). */
+static bool job_tag_of(const sup_t *s, char *buf, size_t size)
+{
+    char want[48];
+    unsigned long job = strtoul(s->tag, NULL, 10);
+
+    return job > 0 && job <= 0xffffffffUL &&
+           jobssh_job_tag((uint32_t)job, want, sizeof(want)) == 0 && strcmp(want, s->tag) == 0 &&
+           jobssh_snprintf(buf, size, "%lu.request", job) >= 0;
+}
+
 static void teardown(sup_t *s)
 {
     if (s->launcher_done && s->port) {
@@ -668,6 +680,10 @@ static void teardown(sup_t *s)
         (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
         snprintf(name, sizeof(name), "%s.pid", s->paths.name);
         (void)unlinkat(s->node_fd, name, 0);
+        /* The job's daemon ends with the job: its request goes too, also
+         * when this node's epilog never runs (the node failed). */
+        if (job_tag_of(s, name, sizeof(name)))
+            (void)unlinkat(s->node_fd, name, 0);
     }
 }
 

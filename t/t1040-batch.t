@@ -223,4 +223,27 @@ test_expect_success CLUSTER,USERS 'scontrol requeuehold mid-session: nothing of 
     wait_for 30 job_gone $job
 '
 
+# kill_node NODE JOB: NODE fails: its slurmd and the job's slurmstepds die
+# at once (SIGKILL), as in a crash of the node's Slurm.
+kill_node() {
+    local node=$1 job=$2 uts p
+    uts=$(stat -L -c %i "$JOBSSH_CLUSTER_DIR/ns/$node.uts") &&
+    kill -KILL "$(cat "$JOBSSH_CLUSTER_DIR/pids/slurmd.$node.pid")" &&
+    for p in $(pgrep -x slurmstepd); do
+        [ "$(stat -L -c %i "/proc/$p/ns/uts" 2>/dev/null)" = "$uts" ] &&
+            tr "\0" " " <"/proc/$p/cmdline" | grep -qF "[$job." &&
+            kill -KILL "$p"
+    done
+    return 0
+}
+
+test_expect_success CLUSTER,USERS 'another node of the job fails mid-session: nothing is left on any node' '
+    test_when_finished "test_cluster_up" &&
+    submit_escape --no-requeue &&
+    kill_node node3 $job &&
+    wait_for 150 job_gone $job &&
+    scontrol show job $job | grep -q "JobState=NODE_FAIL" &&
+    wait_no_leftovers $job
+'
+
 test_done
