@@ -57,7 +57,8 @@ static void store(jobssh_error_t *err, const char *msg, size_t msglen, bool cut,
     err->text[msglen + slen] = '\0';
 }
 
-static void vset(jobssh_error_t *err, const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vset(jobssh_error_t *err, const char *suffix,
+                                                       const char *fmt, va_list ap)
 {
     char msg[SCRATCH_MAX];
     int n = vsnprintf(msg, sizeof(msg), fmt, ap);
