@@ -1,17 +1,34 @@
 #!/bin/bash
 # Build jobssh and run the whole test suite: unit tests, the static Dropbear
-# checks, and the integration tests on a local multi-node Slurm cluster.
+# checks, and the integration tests on a local multi-node Slurm cluster; then
+# the parsers under libFuzzer, and the unit tests under valgrind and built
+# with ASan+UBSan.
 # On a fresh Debian 12 machine, as root:   ./check.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
+# Show what failed: each directory's test-suite.log lists its failing tests'
+# output (under DIR; by default this build's, without the ASan build's).
+show_logs() {
+    find "${1:-.}" -path ./build-asan -prune -o -name test-suite.log -newer configure \
+        -exec sh -c 'echo "=== $1"; cat "$1"' _ {} \;
+}
 ./tools/install-deps
 [ -x configure ] || ./autogen.sh
 [ -f Makefile ] || ./configure --enable-werror ${JOBSSH_CONFIGURE_FLAGS:-}
 make -j2
 if ! make check; then
-    # Show what failed: each directory's test-suite.log lists its failing tests' output.
-    find . -name test-suite.log -newer configure -exec sh -c 'echo "=== $1"; cat "$1"' _ {} \;
+    show_logs
+    exit 1
+fi
+# Every fuzz target for a short while from its seed corpus (make fuzz prints
+# per target the inputs run and the crashes found, and the failing input).
+make fuzz FUZZ_SECONDS="${JOBSSH_FUZZ_SECONDS:-15}"
+# The unit test programs under valgrind (one summary line per program) ...
+make check-valgrind
+# ... and built with ASan+UBSan, in a build of their own (build-asan/).
+if ! make -j2 check-asan; then
+    show_logs build-asan
     exit 1
 fi
 echo "check.sh: all tests done in $(( $(date +%s) - start )) s"

@@ -31,7 +31,8 @@ const char *jobssh_error_errstr(int errnum, char buf[32])
 }
 
 /* Write msg (msglen bytes, cut flag) and the optional suffix into err->text,
- * shortening msg with "..." so that the suffix always survives. */
+ * shortening msg with "..." so that the suffix always survives, and replace
+ * control characters with '?'. */
 static void store(jobssh_error_t *err, const char *msg, size_t msglen, bool cut, const char *suffix)
 {
     const size_t cap = sizeof(err->text) - 1;
@@ -55,9 +56,15 @@ static void store(jobssh_error_t *err, const char *msg, size_t msglen, bool cut,
     }
     memcpy(err->text + msglen, suffix ? suffix : "", slen);
     err->text[msglen + slen] = '\0';
+    /* One line of text: a message quoting user input (an option value, a
+     * line of a file) must not start a new log line or move the cursor. */
+    for (char *p = err->text; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
-static void vset(jobssh_error_t *err, const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vset(jobssh_error_t *err, const char *suffix,
+                                                       const char *fmt, va_list ap)
 {
     char msg[SCRATCH_MAX];
     int n = vsnprintf(msg, sizeof(msg), fmt, ap);

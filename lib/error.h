@@ -10,6 +10,9 @@
  * description of errnum (untranslated, e.g. "No such file or directory").
  * Both return -errnum, so `return jobssh_error_set_errno(err, errno, ...)` is
  * the usual way to fail. Texts longer than the buffer are cut and end in "...".
+ * A text is always one line: control characters (newline, tab, escape, DEL)
+ * are replaced with '?', so quoting user input in it cannot forge log lines
+ * or a status line.
  */
 #ifndef JOBSSH_ERROR_H
 #define JOBSSH_ERROR_H

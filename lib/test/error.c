@@ -59,11 +59,26 @@ static void test_prefix(void)
     is_str(jobssh_error_errstr(-ENOENT, buf), "No such file or directory", "errstr of -ENOENT");
 }
 
+static void test_control(void)
+{
+    jobssh_error_t err;
+
+    jobssh_error_set(&err, EINVAL, "--ssh=%s: unknown value", "x\nerror: forged\t\033[1m\177");
+    is_str(err.text, "--ssh=x?error: forged??[1m?: unknown value",
+           "control characters of a quoted value become '?'");
+    jobssh_error_prefix(&err, EINVAL, "line\r%d", 3);
+    is_str(err.text, "line?3: --ssh=x?error: forged??[1m?: unknown value", "and those of a prefix");
+    jobssh_error_set_errno(&err, ENOENT, "couldn't open /tmp/\n\xc3\xa9");
+    is_str(err.text, "couldn't open /tmp/?\xc3\xa9: No such file or directory",
+           "bytes of UTF-8 are kept");
+}
+
 int main(void)
 {
-    plan(18);
+    plan(21);
     test_set();
     test_truncation();
     test_prefix();
+    test_control();
     return done_testing();
 }

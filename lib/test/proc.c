@@ -34,13 +34,20 @@ int main(void)
     ok(jobssh_proc_starttime(child, &child_start) == 0 && child_start >= self,
        "a child started no earlier than its parent");
     pidfd = jobssh_proc_pidfd(child);
-    ok(pidfd >= 0, "pidfd of the child");
-    kill(child, SIGKILL);
-    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-    ok(poll(&pfd, 1, 5000) == 1, "the pidfd becomes readable when the child dies");
+    if (pidfd == -ENOSYS && getenv("JOBSSH_TEST_VALGRIND")) {
+        /* valgrind before 3.20 does not know pidfd_open; callers fall back */
+        skip(2, "pidfd_open is not available under this valgrind");
+        kill(child, SIGKILL);
+    } else {
+        ok(pidfd >= 0, "pidfd of the child");
+        kill(child, SIGKILL);
+        struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+        ok(poll(&pfd, 1, 5000) == 1, "the pidfd becomes readable when the child dies");
+    }
     waitpid(child, &status, 0);
     ok(jobssh_proc_starttime(child, &child_start) == -ENOENT, "a reaped process has no start time");
     ok(jobssh_proc_ppid(-5, &ppid) < 0, "a bad pid is an error");
-    close(pidfd);
+    if (pidfd >= 0)
+        close(pidfd);
     return done_testing();
 }
