@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -37,10 +38,14 @@ static int probe(bool filter)
             (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || jobssh_seccomp_apply(&err) < 0))
             _exit(1);
         errno = 0;
-        (void)syscall(SYS_swapoff, "/nonexistent/jobssh-swap");
-        e1 = errno;
-        errno = 0;
-        (void)syscall(SYS_open_by_handle_at, -1, NULL, 0);
+        e1 = 0;
+        /* under valgrind: it answers swapoff itself and aborts on open_by_handle_at */
+        if (!getenv("JOBSSH_TEST_VALGRIND")) {
+            (void)syscall(SYS_swapoff, "/nonexistent/jobssh-swap");
+            e1 = errno;
+            errno = 0;
+            (void)syscall(SYS_open_by_handle_at, -1, NULL, 0);
+        }
         e2 = errno;
         fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
         jobssh_read_fd(fd, 65536, &status, NULL);
@@ -68,6 +73,11 @@ int main(void)
     with = probe(true);
     ok(with >= 0, "the filter installs (with no_new_privs, as any user)");
     ok(with >= 0 && (with >> 16) == 1, "the process is in seccomp filter mode, and runs on");
+    if (getenv("JOBSSH_TEST_VALGRIND")) {
+        /* valgrind answers these calls itself (ENOSYS) or aborts on them */
+        skip(3, "valgrind does not pass swapoff and open_by_handle_at to the kernel");
+        return done_testing();
+    }
     is_int(with & 0xff, EPERM, "swapoff is refused with EPERM");
     is_int((with >> 8) & 0xff, EPERM, "open_by_handle_at is refused with EPERM");
     if (geteuid() == 0)
