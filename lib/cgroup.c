@@ -129,10 +129,39 @@ static int find_mount(const char *mountinfo, const char *controllers, char *mnt,
     return -ENOENT;
 }
 
+int jobssh_cgroup_procs_path(const char *line, const char *ours, const char *mountinfo, char *buf,
+                             size_t size, jobssh_error_t *err)
+{
+    char copy[4096], mine_buf[4096], mnt[1024], root[1024];
+    const char *mine, *rel;
+    size_t rl;
+    cg_line_t l;
+
+    if (jobssh_strlcpy(copy, line, sizeof(copy)) < 0 || !parse_cg_line(copy, &l))
+        return jobssh_error_set(err, EINVAL, "not a cgroup line: '%.64s'", line);
+    mine = path_in(ours, l.controllers, mine_buf, sizeof(mine_buf));
+    if (mine && strcmp(mine, l.path) == 0)
+        return 0; /* already there */
+    if (strstr(l.path, "/..") || strchr(l.path, '\\'))
+        return jobssh_error_set(err, EINVAL, "cgroup path %.200s is outside our view", l.path);
+    if (find_mount(mountinfo, l.controllers, mnt, sizeof(mnt), root, sizeof(root)) < 0)
+        return jobssh_error_set(err, ENOENT, "no mount of the cgroup hierarchy '%.64s'",
+                                l.controllers[0] ? l.controllers : "cgroup2");
+    /* the mount may show only a subtree (its root): the path is below it */
+    rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (rl && (strncmp(l.path, root, rl) != 0 || (l.path[rl] && l.path[rl] != '/')))
+        return jobssh_error_set(err, ENOENT, "cgroup %.200s is not below the mounted %.200s",
+                                l.path, root);
+    rel = l.path + rl;
+    if (jobssh_snprintf(buf, size, "%s%s/cgroup.procs", mnt, strcmp(rel, "/") == 0 ? "" : rel) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "cgroup path too long: %.200s", l.path);
+    return 1;
+}
+
 int jobssh_cgroup_open(pid_t pid, jobssh_cgroups_t *ret, jobssh_error_t *err)
 {
     _cleanup_free_ char *theirs = NULL, *ours = NULL, *mountinfo = NULL;
-    char file[64], buf[4096];
+    char file[64];
     jobssh_cgroups_t cg = {0};
     int r = 0;
 
@@ -147,39 +176,14 @@ int jobssh_cgroup_open(pid_t pid, jobssh_cgroups_t *ret, jobssh_error_t *err)
         return r;
     for (char *save = NULL, *line = strtok_r(theirs, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        char mnt[1024], root[1024], procs[4096];
-        const char *mine, *rel;
-        cg_line_t l;
+        char procs[4096];
         int fd;
 
-        if (!parse_cg_line(line, &l))
+        r = jobssh_cgroup_procs_path(line, ours, mountinfo, procs, sizeof(procs), err);
+        if (r == 0)
             continue;
-        mine = path_in(ours, l.controllers, buf, sizeof(buf));
-        if (mine && strcmp(mine, l.path) == 0)
-            continue; /* already there */
-        if (strstr(l.path, "/..") || strchr(l.path, '\\')) {
-            r = jobssh_error_set(err, EINVAL, "pid %d: cgroup path %s is outside our view",
-                                 (int)pid, l.path);
+        if (r < 0)
             break;
-        }
-        if (find_mount(mountinfo, l.controllers, mnt, sizeof(mnt), root, sizeof(root)) < 0) {
-            r = jobssh_error_set(err, ENOENT, "no mount of the cgroup hierarchy '%s'",
-                                 l.controllers[0] ? l.controllers : "cgroup2");
-            break;
-        }
-        /* the mount may show only a subtree (its root): the path is below it */
-        size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
-        if (rl && (strncmp(l.path, root, rl) != 0 || (l.path[rl] && l.path[rl] != '/'))) {
-            r = jobssh_error_set(err, ENOENT, "cgroup %s is not below the mounted %s", l.path,
-                                 root);
-            break;
-        }
-        rel = l.path + rl;
-        if (jobssh_snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mnt,
-                            strcmp(rel, "/") == 0 ? "" : rel) < 0) {
-            r = jobssh_error_set(err, ENAMETOOLONG, "cgroup path too long: %s", l.path);
-            break;
-        }
         if (cg.n >= JOBSSH_CGROUP_MAX) {
             r = jobssh_error_set(err, E2BIG, "more than %d cgroup hierarchies", JOBSSH_CGROUP_MAX);
             break;
@@ -190,6 +194,7 @@ int jobssh_cgroup_open(pid_t pid, jobssh_cgroups_t *ret, jobssh_error_t *err)
             break;
         }
         cg.fd[cg.n++] = fd;
+        r = 0;
     }
     if (r < 0) {
         jobssh_cgroup_close(&cg);

@@ -40,4 +40,11 @@ int jobssh_cgroup_enter(const jobssh_cgroups_t *cg, jobssh_error_t *err);
 
 void jobssh_cgroup_close(jobssh_cgroups_t *cg);
 
+/* The parser of jobssh_cgroup_open(): for one line of /proc/<pid>/cgroup
+ * ("ID:CONTROLLERS:PATH"), given our own /proc/self/cgroup and mountinfo
+ * texts, the path of its cgroup.procs in buf: 1; 0 when we are in that
+ * cgroup already; -EINVAL, -ENOENT, -ENAMETOOLONG. */
+int jobssh_cgroup_procs_path(const char *line, const char *ours, const char *mountinfo, char *buf,
+                             size_t size, jobssh_error_t *err);
+
 #endif

@@ -68,14 +68,40 @@ int jobssh_job_request_write(int node_fd, uint32_t jobid, uid_t uid, const char 
     return jobssh_files_write_at(node_fd, name, text, (size_t)n, 0644, err);
 }
 
+int jobssh_job_request_parse(char *text, uid_t uid, char *nodes, size_t size, const char *what,
+                             jobssh_error_t *err)
+{
+    unsigned long file_uid = 0;
+    bool have_uid = false, have_nodes = false;
+    char *line, *save = NULL;
+
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "uid=", 4) == 0) {
+            char *end;
+            errno = 0;
+            file_uid = strtoul(line + 4, &end, 10);
+            have_uid =
+                !errno && end != line + 4 && !*end && line[4] != '-' && file_uid <= 0xfffffffeUL;
+        } else if (strncmp(line, "nodes=", 6) == 0 && line[6]) {
+            if (jobssh_strlcpy(nodes, line + 6, size) < 0)
+                return jobssh_error_set(err, ENAMETOOLONG, "%s: node list too long", what);
+            have_nodes = true;
+        }
+    }
+    if (!have_uid || !have_nodes)
+        return jobssh_error_set(err, EINVAL, "%s: malformed", what);
+    if (file_uid != (unsigned long)uid)
+        return jobssh_error_set(err, EPERM, "%s: the request of uid %lu, not of uid %u", what,
+                                file_uid, (unsigned)uid);
+    return 1;
+}
+
 int jobssh_job_request_read(const jobssh_settings_t *s, const char *node, uint32_t jobid, uid_t uid,
                             char *nodes, size_t size, jobssh_error_t *err)
 {
     _cleanup_close_ int fd = -1;
     _cleanup_free_ char *text = NULL;
-    char path[PATH_MAX], *line, *save = NULL;
-    unsigned long file_uid = 0;
-    bool have_uid = false, have_nodes = false;
+    char path[PATH_MAX];
     struct stat st;
     int r;
 
@@ -95,22 +121,5 @@ int jobssh_job_request_read(const jobssh_settings_t *s, const char *node, uint32
                                 "%s: not a regular file of root's, or writable by others", path);
     if ((r = jobssh_read_fd(fd, REQUEST_MAX, &text, NULL)) < 0)
         return jobssh_error_set_errno(err, -r, "couldn't read %s", path);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, "uid=", 4) == 0) {
-            char *end;
-            errno = 0;
-            file_uid = strtoul(line + 4, &end, 10);
-            have_uid = !errno && end != line + 4 && !*end;
-        } else if (strncmp(line, "nodes=", 6) == 0 && line[6]) {
-            if (jobssh_strlcpy(nodes, line + 6, size) < 0)
-                return jobssh_error_set(err, ENAMETOOLONG, "%s: node list too long", path);
-            have_nodes = true;
-        }
-    }
-    if (!have_uid || !have_nodes)
-        return jobssh_error_set(err, EINVAL, "%s: malformed", path);
-    if (file_uid != (unsigned long)uid)
-        return jobssh_error_set(err, EPERM, "%s: the request of uid %lu, not of uid %u", path,
-                                file_uid, (unsigned)uid);
-    return 1;
+    return jobssh_job_request_parse(text, uid, nodes, size, path, err);
 }

@@ -43,4 +43,9 @@ int jobssh_job_request_write(int node_fd, uint32_t jobid, uid_t uid, const char 
 int jobssh_job_request_read(const jobssh_settings_t *s, const char *node, uint32_t jobid, uid_t uid,
                             char *nodes, size_t size, jobssh_error_t *err);
 
+/* The parser of jobssh_job_request_read(): text (changed in place) is the
+ * file's content, what names it in errors. 1, or an error as above. */
+int jobssh_job_request_parse(char *text, uid_t uid, char *nodes, size_t size, const char *what,
+                             jobssh_error_t *err);
+
 #endif

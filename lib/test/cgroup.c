@@ -87,6 +87,40 @@ static bool in_cgroup(pid_t pid, const char *want)
     return found;
 }
 
+/* The path computation on synthetic texts: cgroup v1 and v2, a mount that
+ * shows a subtree, refusals. */
+static void test_paths(void)
+{
+    const char *mi = "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                     "31 30 0:28 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
+                     "32 30 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+                     "33 30 0:30 /sub /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+                     "34 30 0:31 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+    const char *ours = "6:freezer:/\n2:cpu,cpuacct:/a\n4:memory:/sub\n0::/\n";
+    jobssh_error_t err = {{0}};
+    char buf[512];
+
+    is_int(jobssh_cgroup_procs_path("6:freezer:/slurm/job_1/step_extern", ours, mi, buf,
+                                    sizeof(buf), &err),
+           1, "v1: a different cgroup: %s", err.text);
+    is_str(buf, "/sys/fs/cgroup/freezer/slurm/job_1/step_extern/cgroup.procs", "its procs file");
+    is_int(jobssh_cgroup_procs_path("2:cpu,cpuacct:/a", ours, mi, buf, sizeof(buf), &err), 0,
+           "the cgroup we are in: nothing to do");
+    is_int(jobssh_cgroup_procs_path("0::/job_1/step_0", ours, mi, buf, sizeof(buf), &err), 1,
+           "v2: %s", err.text);
+    is_str(buf, "/sys/fs/cgroup/unified/job_1/step_0/cgroup.procs", "its procs file");
+    is_int(jobssh_cgroup_procs_path("4:memory:/sub/job_1", ours, mi, buf, sizeof(buf), &err), 1,
+           "a mount showing a subtree: %s", err.text);
+    is_str(buf, "/sys/fs/cgroup/memory/job_1/cgroup.procs", "the path is below its root");
+    is_int(jobssh_cgroup_procs_path("4:memory:/other", ours, mi, buf, sizeof(buf), &err), -ENOENT,
+           "a cgroup outside the mounted subtree is refused");
+    is_int(jobssh_cgroup_procs_path("6:freezer:/../x", ours, mi, buf, sizeof(buf), &err), -EINVAL,
+           "a path with .. is refused");
+    is_int(jobssh_cgroup_procs_path("7:blkio:/x", ours, mi, buf, sizeof(buf), &err), -ENOENT,
+           "a hierarchy without a mount is refused");
+    is_str(err.text, "no mount of the cgroup hierarchy 'blkio'", "by name");
+}
+
 int main(void)
 {
     jobssh_error_t err = {{0}};
@@ -95,7 +129,8 @@ int main(void)
     int go[2], rc;
     pid_t target, joiner;
 
-    plan(9);
+    plan(20);
+    test_paths();
     is_int(jobssh_cgroup_open(getpid(), &cg, &err), 0, "our own cgroups open: %s", err.text);
     is_int((int)cg.n, 0, "and there is nothing to join");
     is_int(jobssh_cgroup_open(0, &cg, &err), -EINVAL, "pid 0 is refused");
