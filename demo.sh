@@ -2,7 +2,8 @@
 # The jobssh demo, on a fresh Debian 12 machine, as root:
 #   ./demo.sh          build jobssh, start a local 3-node Slurm cluster (each
 #                      node its own network namespace), run an MPI job across
-#                      its nodes over `srun --ssh`, take the cluster down
+#                      its nodes over `srun --ssh` and a batch script with
+#                      `#SBATCH --ssh` that calls mpirun, take the cluster down
 #   ./demo.sh --keep   leave the cluster up afterwards (t/cluster/jobssh-cluster down)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,13 +41,24 @@ done
 echo "mpirun over ssh:"
 mpirun.openmpi -np "$SLURM_NNODES" ./mpi-hello
 LAUNCHER
-chmod 0755 "$dir/launcher.sh"
+cat >"$dir/batch.sh" <<'BATCH'
+#!/bin/bash
+#SBATCH -N3 --ntasks-per-node=1 --ssh
+# Every node of the job serves ssh for the job's whole life: mpirun right here.
+echo "batch script on $(hostname), job $SLURM_JOB_ID, nodes $SLURM_JOB_NODELIST"
+mpirun.openmpi -np "$SLURM_NNODES" ./mpi-hello
+BATCH
+chmod 0755 "$dir/launcher.sh" "$dir/batch.sh"
 chown "$user:" "$dir"/*
 
-say "srun -N3 --ntasks-per-node=1 --ssh=launcher ./launcher.sh   (as $user)"
+as_user() { runuser -u "$user" -- env SLURM_CONF="$SLURM_CONF" PATH=/usr/bin:/bin "$@"; }
 cd "$dir"
-runuser -u "$user" -- env SLURM_CONF="$SLURM_CONF" PATH=/usr/bin:/bin \
-    srun -N3 --ntasks-per-node=1 --ssh=launcher ./launcher.sh
+say "srun -N3 --ntasks-per-node=1 --ssh=launcher ./launcher.sh   (as $user)"
+as_user srun -N3 --ntasks-per-node=1 --ssh=launcher ./launcher.sh
+say "sbatch --wait ./batch.sh   (#SBATCH --ssh; as $user)"
+rm -f batch.out
+as_user sbatch --wait -o batch.out ./batch.sh >/dev/null
+cat batch.out
 say "done"
 [ "$keep" = 1 ] && echo "the cluster is still up: SLURM_CONF=$SLURM_CONF; $top/t/cluster/jobssh-cluster down stops it"
 exit 0
