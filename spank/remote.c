@@ -734,13 +734,41 @@ static int launcher_mode_serve(spank_t sp)
     return -1;
 }
 
+/* Remove the step's node-local directory and pid file, as the supervisor
+ * does when it stops: for a supervisor that died without doing it. Root
+ * removes without following links, like the epilog (lib/path.h). */
+static void remove_step_files(void)
+{
+    jobssh_ctx_t *c = &jobssh_ctx;
+    jobssh_client_paths_t p;
+    jobssh_error_t err = {{0}};
+    _cleanup_close_ int fd = -1;
+    char pidname[80];
+
+    if (step_paths(&p) < 0 ||
+        jobssh_path_open_nofollow(p.node_dir, O_RDONLY | O_DIRECTORY, &fd, &err) < 0)
+        return;
+    if (jobssh_path_rmtree_at(fd, p.name, &err) < 0)
+        slurm_error("jobssh: step %s: %s", c->tag, err.text);
+    snprintf(pidname, sizeof(pidname), "%s.pid", p.name);
+    (void)unlinkat(fd, pidname, 0);
+}
+
 static void stop_supervisor(void)
 {
     jobssh_ctx_t *c = &jobssh_ctx;
     struct pollfd pfd = {.fd = c->sup_pidfd, .events = POLLIN};
+    bool died = false;
 
     if (c->sup_pid <= 0)
         return;
+    /* Gone before we asked (killed): nobody removed its files. Its daemon,
+     * in the step's cgroups, goes with the step (proctrack). */
+    if (c->sup_pidfd >= 0 && poll(&pfd, 1, 0) == 1) {
+        died = true;
+        slurm_info("jobssh: step %s: the ssh supervisor (pid %d) had exited: removing its files",
+                   c->tag, (int)c->sup_pid);
+    }
     if (c->sup_pidfd >= 0) {
         if (syscall(SYS_pidfd_send_signal, c->sup_pidfd, SIGTERM, NULL, 0) == 0 &&
             poll(&pfd, 1, 10000) == 0) {
@@ -757,6 +785,8 @@ static void stop_supervisor(void)
     (void)waitpid(c->sup_pid, NULL, WNOHANG);
     c->sup_pidfd = -1;
     c->sup_pid = 0;
+    if (died)
+        remove_step_files();
 }
 
 int jobssh_remote_task_exit(spank_t sp)
