@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef SYS_openat2
@@ -437,5 +438,36 @@ int jobssh_path_rmtree_at(int dirfd, const char *name, jobssh_error_t *err)
         return r;
     if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
         return jobssh_error_set_errno(err, errno, "couldn't remove directory %s", t.top);
+    return 0;
+}
+
+int jobssh_path_check_space(const char *path, jobssh_error_t *err)
+{
+    char dir[PATH_MAX];
+    struct statvfs st;
+    int r;
+
+    if ((r = validate(path, err)) < 0)
+        return r;
+    (void)jobssh_strlcpy(dir, path, sizeof(dir));
+    /* Up to the nearest existing directory: each round cuts a component. */
+    for (unsigned i = 0;; i++) {
+        if (statvfs(dir, &st) == 0)
+            break;
+        if ((errno != ENOENT && errno != ENOTDIR) || strcmp(dir, "/") == 0 || i >= PATH_MAX)
+            return jobssh_error_set_errno(err, errno, "couldn't look at the file system of %s",
+                                          dir);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    if (st.f_blocks == 0)
+        return 0;
+    if (st.f_bavail == 0)
+        return jobssh_error_set(err, ENOSPC, "%s is on a full file system (no free blocks)", dir);
+    if (st.f_files > 0 && st.f_favail == 0)
+        return jobssh_error_set(err, ENOSPC, "%s is on a full file system (no free inodes)", dir);
     return 0;
 }

@@ -70,4 +70,12 @@ int jobssh_path_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gi
  * JOBSSH_PATH_RMTREE_MAX_ENTRIES entries (-E2BIG). A missing name is success. */
 int jobssh_path_rmtree_at(int dirfd, const char *name, jobssh_error_t *err);
 
+/* Is there room on the file system that holds path, or, when path does not
+ * exist (yet), its nearest existing parent? 0 when there is, or when the
+ * file system keeps no counts (/proc); -ENOSPC with "DIR is on a full file
+ * system (no free blocks)" (or "no free inodes") in err when an unprivileged
+ * process could create nothing there: the reason to name when a file that
+ * should be in path is missing. Other -errno when statvfs fails. */
+int jobssh_path_check_space(const char *path, jobssh_error_t *err);
+
 #endif

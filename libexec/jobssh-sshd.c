@@ -299,6 +299,9 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
             break;
         usleep(i < 20 ? 5000 : 50000);
     }
+    /* The likely reason, when it is that one: the prolog had no room. */
+    if (jobssh_path_check_space(s->keydir, err) == -ENOSPC)
+        return jobssh_error_prefix(err, ENOENT, "the job's keys were not made");
     return jobssh_error_set(err, ENOENT,
                             "the job's key directory %s did not appear within %llu s (the job "
                             "prolog makes it on the job's first node: see its slurmd log)",
@@ -315,10 +318,13 @@ static int prepare_as_user(void *arg, jobssh_error_t *err)
     if (r < 0)
         return r;
     if (a->status)
-        r = jobssh_client_write_status(&s->paths, a->status, err);
-    else if ((r = wait_for_keys(s, err)) >= 0)
-        r = jobssh_client_prepare(&s->conf, &s->paths, s->keydir, s->tag, s->user, a->hosts,
-                                  a->nhosts, err);
+        return jobssh_client_write_status(&s->paths, a->status, err);
+    if ((r = wait_for_keys(s, err)) < 0)
+        return r;
+    r = jobssh_client_prepare(&s->conf, &s->paths, s->keydir, s->tag, s->user, a->hosts, a->nhosts,
+                              err);
+    if (r < 0)
+        return jobssh_error_prefix(err, -r, "couldn't prepare %s", s->paths.dir);
     return r;
 }
 
@@ -811,8 +817,6 @@ static int setup(sup_t *s, jobssh_error_t *err)
     if (r >= 0) {
         prep_arg_t a = {.s = s, .hosts = hosts, .nhosts = nhosts};
         r = run_child(prepare_as_user, &a, err);
-        if (r < 0)
-            jobssh_error_prefix(err, -r, "couldn't prepare %s", s->paths.dir);
     }
     jobssh_hostlist_free(hosts, nhosts);
     if (r < 0)

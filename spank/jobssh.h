@@ -38,6 +38,8 @@ typedef struct jobssh_ctx {
     jobssh_mode_t mode; /* from the option callback (may run twice) */
 
     /* remote context, one step on one node */
+    bool request_missing; /* the batch step of an --ssh job, without the request */
+    char request_error[JOBSSH_ERROR_TEXT_MAX]; /* why the request was refused, or "" */
     uint32_t jobid;
     uint32_t stepid;
     uid_t uid;

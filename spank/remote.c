@@ -46,6 +46,7 @@
 #include "lib/hostlist.h"
 #include "lib/job.h"
 #include "lib/keys.h"
+#include "lib/path.h"
 #include "lib/proc.h"
 #include "lib/spawn.h"
 #include "lib/util.h"
@@ -143,9 +144,14 @@ static jobssh_role_t role_of(spank_t sp)
         (void)jobssh_job_tag(c->jobid, c->tag, sizeof(c->tag));
         c->role = stepid == JOBSSH_EXTERN_STEP ? JOBSSH_ROLE_JOB_OWNER : JOBSSH_ROLE_JOB_CLIENT;
     } else if (stepid != JOBSSH_EXTERN_STEP && stepid != JOBSSH_BATCH_STEP) {
-        /* The batch step of a job without the request (no job container
-         * at allocation time) serves nothing; its sruns start their own. */
         c->role = JOBSSH_ROLE_STEP;
+    } else if (stepid == JOBSSH_BATCH_STEP) {
+        /* The batch step serves nothing without the request; its sruns
+         * start their own daemons. If the job was submitted with --ssh
+         * (task_init checks), the prolog failed to record the request. */
+        c->request_missing = true;
+        if (r < 0)
+            (void)jobssh_strlcpy(c->request_error, err.text, sizeof(c->request_error));
     }
     return c->role;
 }
@@ -591,6 +597,42 @@ static int read_job_status(const jobssh_client_paths_t *p, char *status, size_t 
     return r;
 }
 
+/* ": DIR is on a full file system (...)" when path (or its nearest parent)
+ * is on a full file system, else "": the likely reason why a file that
+ * should be there is missing. */
+static const char *space_hint(const char *path, char *buf, size_t size)
+{
+    jobssh_error_t err = {{0}};
+
+    if (jobssh_path_check_space(path, &err) != -ENOSPC ||
+        jobssh_snprintf(buf, size, ": %s", err.text) < 0)
+        return "";
+    return buf;
+}
+
+/* In the batch step of a job without a request on this node, as the user:
+ * if the job was submitted with --ssh (its prolog made the job's client
+ * files), the prolog could not record the request here. Fail the job with
+ * the reason rather than run it without ssh. */
+static int check_missing_request(void)
+{
+    jobssh_ctx_t *c = &jobssh_ctx;
+    char keydir[PATH_MAX], env[PATH_MAX + 16], request[PATH_MAX], hint[JOBSSH_ERROR_TEXT_MAX + 2];
+
+    if (jobssh_keys_dir(&c->conf, c->user, c->jobid, keydir, sizeof(keydir), NULL) < 0 ||
+        jobssh_snprintf(env, sizeof(env), "%s/client/env", keydir) < 0 || access(env, F_OK) < 0)
+        return 0;
+    if (jobssh_snprintf(request, sizeof(request), "%s/%s/%u.request", c->conf.rundir, c->node,
+                        c->jobid) < 0)
+        request[0] = '\0';
+    fprintf(stderr,
+            "jobssh: error: %s: the job has --ssh, but its prolog recorded no ssh request on this "
+            "node (%s)%s; see the slurmd log\n",
+            c->node, c->request_error[0] ? c->request_error : request,
+            c->request_error[0] ? "" : space_hint(request, hint, sizeof(hint)));
+    return -1;
+}
+
 /* In the task, as the user: did the node's daemon start? */
 int jobssh_remote_task_init(spank_t sp)
 {
@@ -598,9 +640,12 @@ int jobssh_remote_task_init(spank_t sp)
     jobssh_error_t err = {{0}};
     char status[STATUS_MAX];
     uint32_t gtid = 0;
+    char hint[JOBSSH_ERROR_TEXT_MAX + 2];
     jobssh_role_t role = role_of(sp);
     int r;
 
+    if (role == JOBSSH_ROLE_NONE && jobssh_ctx.request_missing)
+        return check_missing_request();
     if (role != JOBSSH_ROLE_STEP && role != JOBSSH_ROLE_JOB_CLIENT)
         return 0;
     if (step_paths(&p) < 0)
@@ -611,16 +656,16 @@ int jobssh_remote_task_init(spank_t sp)
         r = jobssh_client_read_status(&p, status, sizeof(status), &err);
     if (r < 0 && role == JOBSSH_ROLE_JOB_CLIENT) {
         fprintf(stderr,
-                "jobssh: error: %s: the job's ssh daemon did not start (%s); it starts in the "
+                "jobssh: error: %s: the job's ssh daemon did not start (%s%s); it starts in the "
                 "extern step, which needs PrologFlags=Contain in slurm.conf; see the slurmd "
                 "log\n",
-                jobssh_ctx.node, err.text);
+                jobssh_ctx.node, err.text, space_hint(p.dir, hint, sizeof(hint)));
         return -1;
     }
     if (r < 0) {
         fprintf(stderr,
-                "jobssh: error: %s: the ssh daemon did not start (%s); see the slurmd log\n",
-                jobssh_ctx.node, err.text);
+                "jobssh: error: %s: the ssh daemon did not start (%s%s); see the slurmd log\n",
+                jobssh_ctx.node, err.text, space_hint(p.dir, hint, sizeof(hint)));
         return -1;
     }
     if (strncmp(status, "ready ", 6) != 0) {
@@ -689,13 +734,41 @@ static int launcher_mode_serve(spank_t sp)
     return -1;
 }
 
+/* Remove the step's node-local directory and pid file, as the supervisor
+ * does when it stops: for a supervisor that died without doing it. Root
+ * removes without following links, like the epilog (lib/path.h). */
+static void remove_step_files(void)
+{
+    jobssh_ctx_t *c = &jobssh_ctx;
+    jobssh_client_paths_t p;
+    jobssh_error_t err = {{0}};
+    _cleanup_close_ int fd = -1;
+    char pidname[80];
+
+    if (step_paths(&p) < 0 ||
+        jobssh_path_open_nofollow(p.node_dir, O_RDONLY | O_DIRECTORY, &fd, &err) < 0)
+        return;
+    if (jobssh_path_rmtree_at(fd, p.name, &err) < 0)
+        slurm_error("jobssh: step %s: %s", c->tag, err.text);
+    snprintf(pidname, sizeof(pidname), "%s.pid", p.name);
+    (void)unlinkat(fd, pidname, 0);
+}
+
 static void stop_supervisor(void)
 {
     jobssh_ctx_t *c = &jobssh_ctx;
     struct pollfd pfd = {.fd = c->sup_pidfd, .events = POLLIN};
+    bool died = false;
 
     if (c->sup_pid <= 0)
         return;
+    /* Gone before we asked (killed): nobody removed its files. Its daemon,
+     * in the step's cgroups, goes with the step (proctrack). */
+    if (c->sup_pidfd >= 0 && poll(&pfd, 1, 0) == 1) {
+        died = true;
+        slurm_info("jobssh: step %s: the ssh supervisor (pid %d) had exited: removing its files",
+                   c->tag, (int)c->sup_pid);
+    }
     if (c->sup_pidfd >= 0) {
         if (syscall(SYS_pidfd_send_signal, c->sup_pidfd, SIGTERM, NULL, 0) == 0 &&
             poll(&pfd, 1, 10000) == 0) {
@@ -712,6 +785,8 @@ static void stop_supervisor(void)
     (void)waitpid(c->sup_pid, NULL, WNOHANG);
     c->sup_pidfd = -1;
     c->sup_pid = 0;
+    if (died)
+        remove_step_files();
 }
 
 int jobssh_remote_task_exit(spank_t sp)

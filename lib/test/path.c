@@ -396,6 +396,69 @@ static void test_rmtree_mount(void)
     is_int(status, 0, "rmtree: removes the tree once unmounted");
 }
 
+/* Fill the file system at dir: one file until no block is left, or empty
+ * files until no inode is left. */
+static void fill(const char *dir, bool inodes)
+{
+    char name[PATH_MAX], block[4096] = {0};
+
+    for (int i = 0; i < 100000; i++) {
+        snprintf(name, sizeof(name), "%s/%s%d", dir, inodes ? "inode" : "blocks", inodes ? i : 0);
+        int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return;
+        ssize_t w = inodes ? 0 : write(fd, block, sizeof(block));
+        close(fd);
+        if (w < 0)
+            return;
+    }
+}
+
+static void test_check_space(void)
+{
+    jobssh_error_t err = {{0}};
+    int status = -1;
+    pid_t pid;
+
+    is_int(jobssh_path_check_space("tmp", &err), -EINVAL, "check_space: a relative path: %s",
+           err.text);
+    is_int(jobssh_path_check_space("/proc/self", &err), 0,
+           "check_space: a file system without counts is not full");
+    err.text[0] = '\0';
+    is_int(jobssh_path_check_space(p("no/such/dir"), &err), 0,
+           "check_space: a missing path is checked at its parent%s%s", err.text[0] ? ": " : "",
+           err.text);
+    if (skip_unless_root(2, "mounting needs root"))
+        return;
+    mkd("full", 0755, 0);
+    pid = fork();
+    if (pid == 0) {
+        jobssh_error_t e = {{0}};
+        char want[PATH_MAX];
+
+        if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", p("full"), "tmpfs", 0, "size=64k,nr_inodes=32,mode=0755") < 0)
+            _exit(2);
+        if (jobssh_path_check_space(p("full"), &e) != 0)
+            _exit(3);
+        fill(p("full"), false);
+        snprintf(want, sizeof(want), "%s is on a full file system (no free blocks)", p("full"));
+        if (jobssh_path_check_space(p("full/a/b"), &e) != -ENOSPC || strcmp(e.text, want) != 0)
+            _exit(4);
+        if (unlink(p("full/blocks0")) < 0 || jobssh_path_check_space(p("full"), &e) != 0)
+            _exit(5);
+        fill(p("full"), true);
+        snprintf(want, sizeof(want), "%s is on a full file system (no free inodes)", p("full"));
+        if (jobssh_path_check_space(p("full"), &e) != -ENOSPC || strcmp(e.text, want) != 0)
+            _exit(6);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) != 2, "check_space: a tmpfs to fill (status %d)",
+       WEXITSTATUS(status));
+    is_int(status, 0, "check_space: no free blocks, then no free inodes, are named");
+}
+
 int main(void)
 {
     jobssh_error_t err = {{0}};
@@ -408,7 +471,7 @@ int main(void)
         bail_out("mkdtemp: %s", strerror(errno));
     if (geteuid() == 0 && chmod(base, 0755) < 0)
         bail_out("chmod: %s", strerror(errno));
-    plan(68);
+    plan(73);
     test_check();
     test_open();
     test_open_fallback();
@@ -416,6 +479,7 @@ int main(void)
     test_rmtree();
     test_rmtree_race();
     test_rmtree_mount();
+    test_check_space();
     snprintf(name, sizeof(name), "%s", base + 5);
     if (jobssh_path_rmtree_at(tmp, name, &err) < 0)
         diag("cleanup: %s", err.text);

@@ -5,9 +5,14 @@
 #   job_gone JOB           Slurm no longer lists JOB
 #   pid_on NODE PATTERN    pid of a test user's process on NODE (pgrep -f)
 #   job_of FILE            the job id printed as "job=ID" in FILE
-#   no_leftovers JOB       nothing of JOB is left: no process of the test users,
-#                          no supervisor, no step directory, no key directory,
-#                          no listener in the port range on any node
+#   supervisor_on NODE TAG pid of the jobssh-sshd supervisor of TAG on NODE
+#   daemon_on NODE TAG     pid of the listening Dropbear of TAG on NODE (not of
+#                          a session)
+#   leftovers [JOB...]     one line per thing left: a process of the test users,
+#                          a supervisor or a listener in the port range on any
+#                          node; and of each JOB a node-local step directory,
+#                          pid file or request, a key directory
+#   no_leftovers JOB       nothing of JOB is left (leftovers prints nothing)
 #   wait_no_leftovers JOB  the same, waiting (bounded) for the epilog
 #   plugstack_args ARGS    replace the plugin's arguments after basedir=...
 #                          (slurmstepd and srun read plugstack.conf per step)
@@ -34,18 +39,25 @@ job_gone() {
     [ -z "$(squeue -h -j "$1" 2>/dev/null)" ]
 }
 
-# pid_on NODE PATTERN: the pid of the test users' process matching PATTERN
-# (pgrep -f) that runs on NODE (in NODE's UTS namespace).
-pid_on() {
-    local node=$1 pattern=$2 want pid
+# ns_pid_on NODE PID...: the first PID that runs in NODE's UTS namespace.
+ns_pid_on() {
+    local node=$1 want pid
+    shift
     want=$(stat -L -c %i "$JOBSSH_CLUSTER_DIR/ns/$node.uts") || return 1
-    for pid in $(pgrep -u jstest1,jstest2 -f "$pattern"); do
+    for pid; do
         if [ "$(stat -L -c %i "/proc/$pid/ns/uts" 2>/dev/null)" = "$want" ]; then
             echo "$pid"
             return 0
         fi
     done
     return 1
+}
+
+# pid_on NODE PATTERN: the pid of the test users' process matching PATTERN
+# (pgrep -f) that runs on NODE (in NODE's UTS namespace).
+pid_on() {
+    # shellcheck disable=SC2046
+    ns_pid_on "$1" $(pgrep -u jstest1,jstest2 -f "$2")
 }
 
 job_of() {
@@ -56,34 +68,49 @@ node_net() {
     echo "$JOBSSH_CLUSTER_DIR/ns/$1.net"
 }
 
-no_leftovers() {
-    local job=$1 n left=0
+supervisor_on() {
+    # shellcheck disable=SC2046
+    ns_pid_on "$1" $(pgrep -f "^jobssh-sshd --tag $2 ")
+}
+
+# The listener's command line ends with its -U argument; a session's
+# (a re-executed Dropbear) has "-2 FD" after it.
+daemon_on() {
+    # shellcheck disable=SC2046
+    ns_pid_on "$1" $(pgrep -u jstest1,jstest2 -f "dropbear -F .* -C jobssh-$2 -U [^ ]*\$")
+}
+
+leftovers() {
+    local job n f
     # Zombies are dead already (the machine's init reaps orphans late).
-    if ps -u jstest1,jstest2 -o pid=,stat=,args= | awk '$2 !~ /^Z/' | grep . >&2; then
-        echo "leftover: processes of the test users" >&2
-        left=1
-    fi
-    if pgrep -a -f jobssh-sshd >&2; then
-        echo "leftover: a jobssh-sshd supervisor" >&2
-        left=1
-    fi
-    if [ -n "$job" ] && ls -d "$JOBSSH_RUNDIR"/*/"$job".* 2>/dev/null >&2; then
-        echo "leftover: step files of job $job" >&2
-        left=1
-    fi
-    if [ -n "$job" ] && ls -d "$JOBSSH_CLUSTER_KEYS"/*/"$job" "$JOBSSH_CLUSTER_KEYS"/*/."$job".* \
-        2>/dev/null >&2; then
-        echo "leftover: key directory of job $job" >&2
-        left=1
-    fi
+    ps -u jstest1,jstest2 -o pid=,stat=,args= | awk '$2 !~ /^Z/ { print "process:", $0 }'
+    # Only the cluster's: a supervisor runs in its node's UTS namespace.
     for n in $JOBSSH_CLUSTER_NODES; do
-        if nsenter --net="$(node_net "$n")" ss -Htln 'sport >= :2222 and sport <= :3221' |
-            grep . >&2; then
-            echo "leftover: a listener on $n" >&2
-            left=1
-        fi
+        for f in $(pgrep -f jobssh-sshd); do
+            ns_pid_on "$n" "$f" >/dev/null && echo "supervisor on $n: $(ps -o args= -p "$f")"
+        done
     done
-    return $left
+    for job; do
+        for f in "$JOBSSH_RUNDIR"/*/"$job".*; do
+            [ -e "$f" ] && echo "node-local file: $f"
+        done
+        for f in "$JOBSSH_CLUSTER_KEYS"/*/"$job" "$JOBSSH_CLUSTER_KEYS"/*/."$job".*; do
+            [ -e "$f" ] && echo "key directory: $f"
+        done
+    done
+    for n in $JOBSSH_CLUSTER_NODES; do
+        nsenter --net="$(node_net "$n")" ss -Htln 'sport >= :2222 and sport <= :3221' |
+            sed "s/^/listener on $n: /"
+    done
+}
+
+no_leftovers() {
+    local left
+    # shellcheck disable=SC2086
+    left=$(leftovers $1)
+    [ -z "$left" ] && return 0
+    printf '%s\n' "$left" | sed 's/^/leftover: /' >&2
+    return 1
 }
 
 wait_no_leftovers() {
