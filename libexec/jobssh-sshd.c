@@ -294,8 +294,20 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
     if (jobssh_snprintf(path, sizeof(path), "%s/authorized_keys", s->keydir) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->keydir);
     for (unsigned i = 0; i < 100000; i++) {
-        if (lstat(path, &st) == 0)
-            return 0;
+        /* It appears complete (renamed into place) or not at all; what is
+         * there and will never do fails at once. */
+        if (lstat(s->keydir, &st) == 0) {
+            if (S_ISLNK(st.st_mode))
+                return jobssh_error_set(err, ELOOP, "%s is a symlink", s->keydir);
+            if (!S_ISDIR(st.st_mode))
+                return jobssh_error_set(err, ENOTDIR, "%s is not a directory", s->keydir);
+            if (st.st_uid != getuid() || (st.st_mode & 077))
+                return jobssh_error_set(
+                    err, EPERM, "%s is not private to uid %u (owner %u, mode %04o)", s->keydir,
+                    (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            if (lstat(path, &st) == 0)
+                return 0;
+        }
         if (errno != ENOENT && errno != ENOTDIR)
             return jobssh_error_set_errno(err, errno, "couldn't look at %s", path);
         if (now_ms() >= deadline)
