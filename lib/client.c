@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "files.h"
+#include "path.h"
 #include "util.h"
 
 #define KEYFILE_MAX     (64 * 1024)
@@ -115,34 +116,94 @@ int jobssh_client_env(const jobssh_settings_t *s, const jobssh_client_paths_t *p
     return 0;
 }
 
-/* Read a small file of the key directory (as the user, no symlinks). */
-static int read_key_file(const char *keydir, const char *name, char **ret, size_t *ret_len,
-                         jobssh_error_t *err)
+/* Read a small regular file of the key directory keyfd (path keydir), as
+ * the user, without following a symlink. */
+static int read_key_file(int keyfd, const char *keydir, const char *name, char **ret,
+                         size_t *ret_len, jobssh_error_t *err)
 {
-    char path[PATH_MAX];
     _cleanup_close_ int fd = -1;
+    struct stat st;
     int r;
 
-    if (jobssh_snprintf(path, sizeof(path), "%s/%s", keydir, name) < 0)
-        return jobssh_error_set(err, ENAMETOOLONG, "%s/%s: path too long", keydir, name);
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    fd = openat(keyfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ELOOP)
+        return jobssh_error_set(err, ELOOP, "%s/%s is a symlink", keydir, name);
     if (fd < 0)
-        return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
+        return jobssh_error_set_errno(err, errno, "couldn't open %s/%s", keydir, name);
+    if (fstat(fd, &st) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't stat %s/%s", keydir, name);
+    if (!S_ISREG(st.st_mode))
+        return jobssh_error_set(err, EINVAL, "%s/%s is not a regular file", keydir, name);
     r = jobssh_read_fd(fd, KEYFILE_MAX, ret, ret_len);
+    if (r == -EFBIG)
+        return jobssh_error_set(err, EFBIG, "%s/%s is larger than %d bytes", keydir, name,
+                                KEYFILE_MAX);
     if (r < 0)
-        return jobssh_error_set_errno(err, -r, "couldn't read %s", path);
+        return jobssh_error_set_errno(err, -r, "couldn't read %s/%s", keydir, name);
     return 0;
 }
 
-static int copy_key_file(const char *keydir, const char *name, int dirfd, const char *dst,
-                         jobssh_error_t *err)
+static int copy_key_file(int keyfd, const char *keydir, const char *name, int dirfd,
+                         const char *dst, jobssh_error_t *err)
 {
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    int r = read_key_file(keydir, name, &buf, &len, err);
+    int r = read_key_file(keyfd, keydir, name, &buf, &len, err);
     if (r < 0)
         return r;
     return jobssh_files_write_at(dirfd, dst, buf, len, 0600, err);
+}
+
+static bool is_key_type(const char *t)
+{
+    static const char *const prefixes[] = {"ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"};
+
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(prefixes); i++)
+        if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0 && t[strlen(prefixes[i])])
+            return true;
+    return false;
+}
+
+static bool is_base64(const char *t)
+{
+    return t[0] && strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+                       strlen(t);
+}
+
+int jobssh_client_check_authorized_keys(const char *text, size_t len, const char *name,
+                                        jobssh_error_t *err)
+{
+    _cleanup_free_ char *copy = NULL;
+    unsigned lineno = 0, keys = 0;
+    char *save = NULL;
+
+    if (memchr(text, '\0', len))
+        return jobssh_error_set(err, EINVAL, "%s holds a NUL byte", name);
+    copy = strndup(text, len);
+    if (!copy)
+        return jobssh_error_set(err, ENOMEM, "out of memory");
+    for (char *line = copy, *next; line; line = next) {
+        bool found = false;
+        char *prev = NULL, *tok;
+
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        line += strspn(line, " \t\r");
+        if (!line[0] || line[0] == '#')
+            continue;
+        /* "[options] TYPE BLOB [comment]": a key type followed by base64 */
+        for (tok = strtok_r(line, " \t\r", &save); tok && !found;
+             prev = tok, tok = strtok_r(NULL, " \t\r", &save))
+            found = prev && is_key_type(prev) && is_base64(tok);
+        if (!found)
+            return jobssh_error_set(err, EINVAL, "%s line %u is not a public key", name, lineno);
+        keys++;
+    }
+    if (!keys)
+        return jobssh_error_set(err, EINVAL, "%s holds no public key", name);
+    return 0;
 }
 
 /* One public key line "ssh-ed25519 AAAA..." without comment or newline. */
@@ -278,24 +339,30 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
                           const char *keydir, const char *tag, const char *user,
                           char *const hosts[], size_t nhosts, jobssh_error_t *err)
 {
-    _cleanup_close_ int dirfd = -1, authfd = -1, binfd = -1;
-    _cleanup_free_ char *pub = NULL, *hostkey = NULL;
-    char connect[PATH_MAX];
+    _cleanup_close_ int dirfd = -1, authfd = -1, binfd = -1, keyfd = -1;
+    _cleanup_free_ char *pub = NULL, *hostkey = NULL, *auth = NULL;
+    char connect[PATH_MAX], name[PATH_MAX + 32];
     size_t len = 0;
     int r;
 
     dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd < 0)
         return jobssh_error_set_errno(err, errno, "couldn't open %s", p->dir);
-    if ((r = copy_key_file(keydir, "host_ed25519", dirfd, "host_ed25519", err)) < 0 ||
-        (r = copy_key_file(keydir, "id_ed25519", dirfd, "id_ed25519", err)) < 0 ||
-        (r = copy_key_file(keydir, "id_dropbear", dirfd, "id_dropbear", err)) < 0)
+    /* The key directory and every directory above it: no symlink. */
+    if ((r = jobssh_path_open_nofollow(keydir, O_RDONLY | O_DIRECTORY, &keyfd, err)) < 0)
+        return r;
+    if ((r = copy_key_file(keyfd, keydir, "host_ed25519", dirfd, "host_ed25519", err)) < 0 ||
+        (r = copy_key_file(keyfd, keydir, "id_ed25519", dirfd, "id_ed25519", err)) < 0 ||
+        (r = copy_key_file(keyfd, keydir, "id_dropbear", dirfd, "id_dropbear", err)) < 0)
         return r;
     if ((r = subdir(dirfd, "auth", &authfd, err)) < 0)
         return r;
-    if ((r = copy_key_file(keydir, "authorized_keys", authfd, "authorized_keys", err)) < 0)
+    (void)jobssh_snprintf(name, sizeof(name), "%s/authorized_keys", keydir);
+    if ((r = read_key_file(keyfd, keydir, "authorized_keys", &auth, &len, err)) < 0 ||
+        (r = jobssh_client_check_authorized_keys(auth, len, name, err)) < 0 ||
+        (r = jobssh_files_write_at(authfd, "authorized_keys", auth, len, 0600, err)) < 0)
         return r;
-    if ((r = read_key_file(keydir, "host_ed25519.pub", &pub, &len, err)) < 0)
+    if ((r = read_key_file(keyfd, keydir, "host_ed25519.pub", &pub, &len, err)) < 0)
         return r;
     if (key_line(pub, &hostkey) < 0)
         return jobssh_error_set(err, EINVAL, "%s/host_ed25519.pub: not a public key", keydir);

@@ -53,10 +53,18 @@ void jobssh_client_env_free(jobssh_env_t *env);
 
 /* As the user: fill the step directory (which must exist and be the user's)
  * from the job's key directory keydir: key copies, ssh_config, known_hosts,
- * hostfile and bin/ssh. hosts are the step's nodes. */
+ * hostfile and bin/ssh. hosts are the step's nodes. No component of keydir
+ * may be a symlink; the key files must be regular files of at most 64 KiB,
+ * authorized_keys a valid one. */
 int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_t *p,
                           const char *keydir, const char *tag, const char *user,
                           char *const hosts[], size_t nhosts, jobssh_error_t *err);
+
+/* Is text (len bytes, the file name) an authorized_keys file: no NUL byte,
+ * at least one key line ("[options] TYPE BASE64 [comment]"), and only key
+ * lines, comments and empty lines? 0, or -EINVAL naming the line. */
+int jobssh_client_check_authorized_keys(const char *text, size_t len, const char *name,
+                                        jobssh_error_t *err);
 
 /* As the user: <keydir>/client/, the job daemon's client files for hosts
  * that are not nodes of the job (an `salloc --ssh` command on a login node):

@@ -168,10 +168,20 @@ static int check_job_dir(int userfd, const char *name, const char *path, jobssh_
     struct stat st;
 
     fd = openat(userfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : jobssh_error_set_errno(err, errno, "couldn't open %s", path);
-    if (fstat(fd, &st) < 0)
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return 0;
+        /* Name what is there instead (O_DIRECTORY on a symlink: ENOTDIR). */
+        if (fstatat(userfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return jobssh_error_set_errno(err, e, "couldn't open %s", path);
+        if (S_ISLNK(st.st_mode))
+            return jobssh_error_set(err, ELOOP, "%s is a symlink", path);
+        if (!S_ISDIR(st.st_mode))
+            return jobssh_error_set(err, ENOTDIR, "%s is not a directory", path);
+    } else if (fstat(fd, &st) < 0) {
         return jobssh_error_set_errno(err, errno, "couldn't stat %s", path);
+    }
     if (st.st_uid != geteuid() || (st.st_mode & 077))
         return jobssh_error_set(err, EPERM, "%s is not private to uid %u (owner %u, mode %04o)",
                                 path, (unsigned)geteuid(), (unsigned)st.st_uid,

@@ -170,7 +170,10 @@ static int open_walk(const char *path, int flags, int *ret_fd, jobssh_error_t *e
         component(path, start, len, name);
         nfd = openat(fd, name,
                      last ? flags | O_NOFOLLOW | O_CLOEXEC : O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (nfd < 0 && errno == ELOOP)
+        /* O_DIRECTORY on a symlink fails with ENOTDIR */
+        if (nfd < 0 && (errno == ELOOP ||
+                        (errno == ENOTDIR && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                         S_ISLNK(st.st_mode))))
             return jobssh_error_set(err, ELOOP, "%.*s is a symlink", (int)pos, path);
         if (nfd < 0)
             return jobssh_error_set_errno(err, errno, "couldn't open %.*s", (int)pos, path);
@@ -222,10 +225,10 @@ int jobssh_path_open_nofollow(const char *path, int flags, int *ret_fd, jobssh_e
     fd = open_resolve(path, flags);
     if (fd < 0) {
         /* no openat2 (old kernel, or filtered: ENOSYS/EPERM/E2BIG), or a
-         * symlink somewhere: the walk works without it and names the
-         * component that is a symlink */
+         * symlink somewhere (ENOTDIR for a final one with O_DIRECTORY): the
+         * walk works without it and names the component that is a symlink */
         r = fd;
-        if (r != -ENOSYS && r != -EPERM && r != -E2BIG && r != -ELOOP)
+        if (r != -ENOSYS && r != -EPERM && r != -E2BIG && r != -ELOOP && r != -ENOTDIR)
             return jobssh_error_set_errno(err, -r, "couldn't open %s", path);
         fd = -1;
         r = open_walk(path, flags, &fd, err);

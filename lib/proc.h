@@ -15,4 +15,11 @@ int jobssh_proc_ppid(pid_t pid, pid_t *ret);
  * reused. -ENOSYS where the kernel lacks it. */
 int jobssh_proc_pidfd(pid_t pid);
 
+/* Does process pid hold every TCP socket that listens on port (IPv4 and
+ * IPv6) in the caller's network namespace? proc_fd is an open /proc whose
+ * pids are the caller's (-1: "/proc"). 1: yes, and there is at least one;
+ * 0: another process holds one of them; -ENOENT: nothing listens on port;
+ * another -errno when /proc could not be read. */
+int jobssh_proc_holds_listeners(int proc_fd, pid_t pid, unsigned short port);
+
 #endif

@@ -9,7 +9,8 @@
  *               -- basedir=DIR [plugstack settings...]
  *
  * stdin carries the job's environment (NUL-separated, for the sessions);
- * stdout gets one line, "ready PORT" or "error TEXT", and is then closed.
+ * stdout gets one line, "ready PORT" (followed by " (NOTE)" when earlier
+ * candidate ports were passed over) or "error TEXT", and is then closed.
  *
  * It joins the namespaces of process PID (the job container; FD, an open
  * mount namespace, is joined after them: the extern step's job container),
@@ -95,7 +96,10 @@ typedef struct sup {
     char *envbuf;
     unsigned short port;
     pid_t daemon;
-    int node_fd; /* <rundir>/<node>, root's */
+    int node_fd;       /* <rundir>/<node>, root's */
+    int proc_fd;       /* the host's /proc, opened before joining any namespace */
+    char skipped[160]; /* the first candidate port passed over, and why */
+    unsigned nskipped; /* how many were */
 } sup_t;
 
 static jobssh_log_t logger = {.fn = jobssh_log_both, .level = JOBSSH_LOG_INFO};
@@ -291,8 +295,20 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
     if (jobssh_snprintf(path, sizeof(path), "%s/authorized_keys", s->keydir) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->keydir);
     for (unsigned i = 0; i < 100000; i++) {
-        if (lstat(path, &st) == 0)
-            return 0;
+        /* It appears complete (renamed into place) or not at all; what is
+         * there and will never do fails at once. */
+        if (lstat(s->keydir, &st) == 0) {
+            if (S_ISLNK(st.st_mode))
+                return jobssh_error_set(err, ELOOP, "%s is a symlink", s->keydir);
+            if (!S_ISDIR(st.st_mode))
+                return jobssh_error_set(err, ENOTDIR, "%s is not a directory", s->keydir);
+            if (st.st_uid != getuid() || (st.st_mode & 077))
+                return jobssh_error_set(
+                    err, EPERM, "%s is not private to uid %u (owner %u, mode %04o)", s->keydir,
+                    (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            if (lstat(path, &st) == 0)
+                return 0;
+        }
         if (errno != ENOENT && errno != ENOTDIR)
             return jobssh_error_set_errno(err, errno, "couldn't look at %s", path);
         if (now_ms() >= deadline)
@@ -499,17 +515,21 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
 }
 
 /* Wait for the daemon pid just started on port: 1 when it answers with our
- * banner, 0 when another program holds the port (the daemon is gone then),
- * or an error (the daemon failed otherwise, or never listened). */
+ * banner, 0 when another program holds the port (the daemon is gone then;
+ * *why says how), or an error (the daemon failed otherwise, or never
+ * listened). Our banner is not enough: a program that took the port first
+ * can copy it, while our daemon keeps running on IPv6 alone. So every socket
+ * listening on the port must be the daemon's. */
 static int wait_listening(sup_t *s, pid_t pid, unsigned short port, const char *want, long deadline,
-                          jobssh_error_t *err)
+                          const char **why, jobssh_error_t *err)
 {
     char line[200], buf[64];
-    int status;
+    int status, r;
 
     for (unsigned k = 0; k < 100000; k++) {
         if (waitpid(pid, &status, WNOHANG) == pid) {
             last_log_line(s, line, sizeof(line));
+            *why = "in use";
             if (strstr(line, "in use"))
                 return 0;
             return jobssh_error_set(err, EIO, "dropbear %s: %s", jobssh_status_str(status, buf),
@@ -517,8 +537,22 @@ static int wait_listening(sup_t *s, pid_t pid, unsigned short port, const char *
         }
         switch (probe_port(port, want)) {
         case PROBE_OURS:
-            return 1;
+            r = jobssh_proc_holds_listeners(s->proc_fd, pid, port);
+            if (r == 1)
+                return 1;
+            if (r == 0) {
+                *why = "held by another program that answers as this daemon";
+                (void)jobssh_spawn_kill(pid, 1000);
+                return 0;
+            }
+            if (r != -ENOENT) {
+                (void)jobssh_spawn_kill(pid, 1000);
+                return jobssh_error_set_errno(err, -r, "couldn't tell who listens on port %u",
+                                              (unsigned)port);
+            }
+            break; /* the listener went away meanwhile: look again */
         case PROBE_FOREIGN:
+            *why = "in use";
             (void)jobssh_spawn_kill(pid, 1000);
             return 0;
         case PROBE_NOT_YET:
@@ -550,12 +584,13 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
         return jobssh_error_set(err, EINVAL, "no candidate ports for tag %s", s->tag);
     snprintf(want, sizeof(want), "jobssh-%s", s->tag);
     for (int i = 0; i < n; i++) {
+        const char *why = "in use";
         pid_t pid;
         int r = start_daemon(s, ports[i], &pid, err);
 
         if (r < 0)
             return r;
-        r = wait_listening(s, pid, ports[i], want, deadline, err);
+        r = wait_listening(s, pid, ports[i], want, deadline, &why, err);
         if (r < 0)
             return r;
         if (r == 1) {
@@ -563,6 +598,9 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
             s->port = ports[i];
             return 0;
         }
+        /* The first port passed over, and how many, for the ready line. */
+        if (s->nskipped++ == 0)
+            snprintf(s->skipped, sizeof(s->skipped), "port %u %s", (unsigned)ports[i], why);
     }
     return jobssh_error_set(err, EADDRINUSE, "no free port among the %d candidates of %s in %u-%u",
                             n, s->tag, s->conf.ports.low, s->conf.ports.high);
@@ -783,6 +821,10 @@ static int setup(sup_t *s, jobssh_error_t *err)
     if ((r = jobssh_proc_starttime(s->join_pid, &s->join_start)) < 0)
         return jobssh_error_set(err, ESRCH, "the process to serve (pid %d) has gone",
                                 (int)s->join_pid);
+    /* /proc as the host sees it, to tell who listens on a port (lib/proc.h). */
+    s->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->proc_fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open /proc");
     /* The cgroup files are opened here, in the host's mount namespace. A
      * failure costs the accounting of the sessions, not the service. */
     if (jobssh_cgroup_open(s->join_pid, &s->cgroups, &cgerr) < 0)
@@ -836,7 +878,7 @@ static void write_status(sup_t *s, const char *text)
 
 int main(int argc, char **argv)
 {
-    sup_t s = {.node_fd = -1, .join_pidfd = -1, .mnt_ns_fd = -1};
+    sup_t s = {.node_fd = -1, .join_pidfd = -1, .mnt_ns_fd = -1, .proc_fd = -1};
     jobssh_error_t err = {{0}};
     sigset_t mask;
     int out;
@@ -882,8 +924,12 @@ int main(int argc, char **argv)
         teardown(&s);
         return 1;
     }
-    char line[64];
-    snprintf(line, sizeof(line), "ready %u", s.port);
+    char line[256];
+    if (s.nskipped == 0)
+        snprintf(line, sizeof(line), "ready %u", s.port);
+    else
+        snprintf(line, sizeof(line), "ready %u (%u earlier candidate%s passed over: %s)", s.port,
+                 s.nskipped, s.nskipped > 1 ? "s" : "", s.skipped);
     write_status(&s, line);
     report(out, "%s", line);
     close(out);

@@ -10,7 +10,7 @@ bindir=${DROPBEAR_BINDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 version=${DROPBEAR_VERSION:-}
 setup_users=${JOBSSH_SETUP_USERS:-}
 tuser=jstest1
-plan=19
+plan=21
 
 n=0
 fails=0
@@ -237,6 +237,13 @@ if [ $rc -ne 0 ] && [ "${out#*LOGGED-IN}" = "$out" ]; then
 else
     not_ok "a key not in authorized_keys is refused (rc $rc: $out)"
 fi
+if grep -q "Pubkey auth refused for '$tuser' with ssh-ed25519 key SHA256:.* from 127.0.0.1:[0-9]*: not an authorized key" \
+        "$base/server1.log"; then
+    ok "the refused key is logged with its fingerprint"
+else
+    not_ok "the refused key is logged with its fingerprint"
+    diag "$base/server1.log"
+fi
 
 # unknown host key, no -y: refused
 mkdir -p "$u1/home2/.ssh" && : > "$u1/home2/.ssh/known_hosts"
@@ -345,6 +352,13 @@ if [ $rc -ne 0 ] && [ "${out#*LOGGED-IN}" = "$out" ]; then
     ok "-U refuses any other user name"
 else
     not_ok "-U refuses any other user name (rc $rc: $out)"
+fi
+if grep -q "Login attempt as '$tuser' refused: this server logs in only 'jsnouser', from 127.0.0.1:" \
+        "$base/server2.log"; then
+    ok "-U logs the refused user name"
+else
+    not_ok "-U logs the refused user name"
+    diag "$base/server2.log"
 fi
 
 # a pty session (the server sets the pty owner without a passwd lookup)

@@ -92,6 +92,96 @@ static void test_prepare_job(const jobssh_settings_t *s, const char *tmp)
     is_str(err.text, "couldn't open /nonexistent/k: No such file or directory", "is named");
 }
 
+static void test_authorized_keys(void)
+{
+    jobssh_error_t err = {{0}};
+    const char *good = "no-port-forwarding,no-agent-forwarding ssh-ed25519 AAAAC3Nz jobssh-12\n"
+                       "# a comment\n\n"
+                       "command=\"echo a b\" ecdsa-sha2-nistp256 AAAAE2Vj+/= c\n";
+    const char *cases[][2] = {
+        {"garbage\n", "ak line 1 is not a public key"},
+        {"ssh-ed25519 AAAA\nssh-ed25519\n", "ak line 2 is not a public key"},
+        {"ssh-ed25519 not*base64\n", "ak line 1 is not a public key"},
+        {"", "ak holds no public key"},
+        {"# only a comment\n\n", "ak holds no public key"},
+    };
+
+    is_int(jobssh_client_check_authorized_keys(good, strlen(good), "ak", &err), 0,
+           "authorized_keys with options, comments and two keys: %s", err.text);
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(cases); i++) {
+        err.text[0] = '\0';
+        ok(jobssh_client_check_authorized_keys(cases[i][0], strlen(cases[i][0]), "ak", &err) ==
+                   -EINVAL &&
+               strcmp(err.text, cases[i][1]) == 0,
+           "refused: %s", err.text);
+    }
+    ok(jobssh_client_check_authorized_keys("ssh-ed25519 AAAA\0\n", 18, "ak", &err) == -EINVAL &&
+           strcmp(err.text, "ak holds a NUL byte") == 0,
+       "a NUL byte is refused: %s", err.text);
+}
+
+/* Key directories that jobssh_client_prepare refuses, each with its reason. */
+static void test_bad_key_dirs(const jobssh_settings_t *s, const char *tmp)
+{
+    jobssh_error_t err = {{0}};
+    jobssh_client_paths_t p;
+    char keydir[PATH_MAX], link[PATH_MAX + 16], file[PATH_MAX + 32], want[PATH_MAX + 128];
+    char *hosts[] = {"node1"}, *big;
+    FILE *f;
+
+    snprintf(keydir, sizeof(keydir), "%s/keys-13", tmp);
+    if (mkdir(keydir, 0700) < 0 || jobssh_client_paths(s, "node9", "13.0", &p, &err) < 0)
+        bail_out("setup of %s failed", keydir);
+    snprintf(file, sizeof(file), "%s/node9", tmp);
+    mkdir(file, 0755);
+    mkdir(p.dir, 0700);
+    put(keydir, "host_ed25519", "host private\n");
+    put(keydir, "host_ed25519.pub", "ssh-ed25519 AAAAhostkey jobssh-host\n");
+    put(keydir, "id_ed25519", "user private\n");
+    put(keydir, "id_dropbear", "user private, dropbear\n");
+    put(keydir, "authorized_keys", "no-pty ssh-ed25519 AAAAuser\n");
+    is_int(jobssh_client_prepare(s, &p, keydir, "13.0", "alice", hosts, 1, &err), 0,
+           "a good key directory: %s", err.text);
+
+    snprintf(link, sizeof(link), "%s/link-13", tmp);
+    if (symlink(keydir, link) < 0)
+        bail_out("symlink %s", link);
+    is_int(jobssh_client_prepare(s, &p, link, "13.0", "alice", hosts, 1, &err), -ELOOP,
+           "a key directory reached through a symlink");
+    snprintf(want, sizeof(want), "%s is a symlink", link);
+    is_str(err.text, want, "is named");
+
+    put(keydir, "authorized_keys", "garbage\n");
+    jobssh_client_prepare(s, &p, keydir, "13.0", "alice", hosts, 1, &err);
+    snprintf(want, sizeof(want), "%s/authorized_keys line 1 is not a public key", keydir);
+    is_str(err.text, want, "a malformed authorized_keys is refused");
+
+    snprintf(file, sizeof(file), "%s/authorized_keys", keydir);
+    unlink(file);
+    if (symlink("/etc/passwd", file) < 0)
+        bail_out("symlink %s", file);
+    jobssh_client_prepare(s, &p, keydir, "13.0", "alice", hosts, 1, &err);
+    snprintf(want, sizeof(want), "%s/authorized_keys is a symlink", keydir);
+    is_str(err.text, want, "an authorized_keys symlink is not followed");
+
+    unlink(file);
+    if (mkfifo(file, 0600) < 0)
+        bail_out("mkfifo %s", file);
+    jobssh_client_prepare(s, &p, keydir, "13.0", "alice", hosts, 1, &err);
+    snprintf(want, sizeof(want), "%s/authorized_keys is not a regular file", keydir);
+    is_str(err.text, want, "a FIFO is refused without blocking");
+
+    unlink(file);
+    big = calloc(1, 70000);
+    f = fopen(file, "w");
+    if (!big || !f || fwrite(big, 1, 70000, f) != 70000 || fclose(f) != 0)
+        bail_out("couldn't write %s", file);
+    free(big);
+    jobssh_client_prepare(s, &p, keydir, "13.0", "alice", hosts, 1, &err);
+    snprintf(want, sizeof(want), "%s/authorized_keys is larger than 65536 bytes", keydir);
+    is_str(err.text, want, "a huge authorized_keys is refused");
+}
+
 int main(void)
 {
     jobssh_settings_t s;
@@ -102,7 +192,7 @@ int main(void)
     char want[PATH_MAX + 32];
     char *argv[] = {"basedir=/k", "libexec_dir=/opt/js"};
 
-    plan(31);
+    plan(45);
     if (jobssh_settings_parse(2, argv, &s, &err) < 0 || !mkdtemp(tmpl)) {
         diag("setup failed: %s", err.text);
         return 1;
@@ -147,6 +237,8 @@ int main(void)
        "launcher done file: %s", buf);
 
     test_prepare_job(&s, tmpl);
+    test_authorized_keys();
+    test_bad_key_dirs(&s, tmpl);
 
     int tmpfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ok(tmpfd >= 0 && jobssh_path_rmtree_at(tmpfd, tmpl + strlen("/tmp/"), &err) == 0,

@@ -148,6 +148,10 @@ static void test_open(void)
            "open: final symlink refused");
     is_int(jobssh_path_open_nofollow(p("keys/alice/idlink"), O_PATH, &fd, &err), -ELOOP,
            "open: final symlink refused with O_PATH");
+    is_int(jobssh_path_open_nofollow(p("link"), O_RDONLY | O_DIRECTORY, &fd, &err), -ELOOP,
+           "open: final symlink to a directory refused with O_DIRECTORY");
+    snprintf(want, sizeof(want), "%s is a symlink", p("link"));
+    is_str(err.text, want, "open: error names it, not 'Not a directory'");
     is_int(jobssh_path_open_nofollow(p("keys/new"), O_RDWR | O_CREAT, &fd, &err), -EINVAL,
            "open: O_CREAT refused");
     is_int(fd, -1, "open: out-param untouched on failure");
@@ -167,7 +171,7 @@ static void test_open_fallback(void)
     };
     struct sock_fprog prog = {JOBSSH_ELEMENTSOF(filter), filter};
     int fds[2], status = -1;
-    int res[4] = {99, 99, 99, 99};
+    int res[5] = {99, 99, 99, 99, 99};
     pid_t pid;
 
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -184,6 +188,7 @@ static void test_open_fallback(void)
         res[1] = jobssh_path_open_nofollow(p("keys/alice/id"), O_RDONLY, &fd, &err);
         res[2] = jobssh_path_open_nofollow(p("link/alice/id"), O_RDONLY, &fd, &err);
         res[3] = jobssh_path_open_nofollow(p("keys/alice/idlink"), O_RDONLY, &fd, &err);
+        res[4] = jobssh_path_open_nofollow(p("link"), O_RDONLY | O_DIRECTORY, &fd, &err);
         _exit(write(fds[1], res, sizeof(res)) == sizeof(res) ? 0 : 3);
     }
     close(fds[1]);
@@ -196,8 +201,9 @@ static void test_open_fallback(void)
     is_int(res[1], 0, "fallback: good path opens");
     is_int(res[2], -ELOOP, "fallback: symlinked dir refused");
     is_int(res[3], -ELOOP, "fallback: final symlink refused");
+    is_int(res[4], -ELOOP, "fallback: final symlink refused with O_DIRECTORY");
 #else
-    skip(5, "no openat2 on this system");
+    skip(6, "no openat2 on this system");
 #endif
 }
 
@@ -471,7 +477,7 @@ int main(void)
         bail_out("mkdtemp: %s", strerror(errno));
     if (geteuid() == 0 && chmod(base, 0755) < 0)
         bail_out("chmod: %s", strerror(errno));
-    plan(73);
+    plan(76);
     test_check();
     test_open();
     test_open_fallback();
