@@ -522,9 +522,9 @@ test_expect_success CLUSTER,USERS 'job daemon: a key directory pre-made as a sym
     test_when_finished "rm -rf $canary" &&
     mkdir -p "$canary" && echo keep >"$canary/file" &&
     job_with_keydir eval "run_as jstest1 ln -s $canary \$keys" &&
-    grep -x "jobssh: error: node1: couldn.t prepare .*: $keys is a symlink" "$out" &&
+    grep -x "jobssh: error: node1: $keys is a symlink" "$out" &&
     slurmd_log node1 | grep -F "jobssh: job $job: couldn'"'"'t make the job'"'"'s keys: $keys is a symlink" &&
-    slurmd_log node2 | grep -F "jobssh: step $job.extern on node2: couldn'"'"'t prepare" |
+    slurmd_log node2 | grep -F "jobssh: step $job.extern on node2: " |
         grep -F "$keys is a symlink" &&
     test "$(cat "$canary/file")" = keep &&
     ! test -L "$keys" &&
@@ -533,9 +533,9 @@ test_expect_success CLUSTER,USERS 'job daemon: a key directory pre-made as a sym
 
 test_expect_success CLUSTER,USERS 'job daemon: a key directory pre-made by another user: refused on every node' '
     job_with_keydir eval "install -d -o jstest2 -g jstest2 -m 0700 \$keys" &&
-    grep -x "jobssh: error: node1: couldn.t prepare .*: $keys is not private to uid 2001 (owner 2002, mode 0700)" "$out" &&
+    grep -x "jobssh: error: node1: $keys is not private to uid 2001 (owner 2002, mode 0700)" "$out" &&
     slurmd_log node1 | grep -F "jobssh: job $job: couldn'"'"'t make the job'"'"'s keys: $keys is not private to uid 2001 (owner 2002, mode 0700)" &&
-    slurmd_log node2 | grep -F "jobssh: step $job.extern on node2: couldn'"'"'t prepare" |
+    slurmd_log node2 | grep -F "jobssh: step $job.extern on node2: " |
         grep -F "$keys is not private to uid 2001 (owner 2002, mode 0700)" &&
     wait_no_leftovers $job
 '
