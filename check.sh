@@ -1,8 +1,8 @@
 #!/bin/bash
 # Build jobssh and run the whole test suite: unit tests, the static Dropbear
 # checks, and the integration tests on a local multi-node Slurm cluster; then
-# the parsers under libFuzzer, and the unit tests under valgrind and built
-# with ASan+UBSan.
+# the parsers under libFuzzer, the unit tests under valgrind and built with
+# ASan+UBSan, and the integration tests against that ASan+UBSan build.
 # On a fresh Debian 12 machine, as root:   ./check.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +28,13 @@ make fuzz FUZZ_SECONDS="${JOBSSH_FUZZ_SECONDS:-15}"
 make check-valgrind
 # ... and built with ASan+UBSan, in a build of their own (build-asan/).
 if ! make -j2 check-asan; then
+    show_logs build-asan
+    exit 1
+fi
+# The integration tests against that build's plugin and jobssh-sshd (Slurm's
+# programs with the ASan runtime preloaded); a sanitizer report about jobssh
+# code fails.
+if ! make check-asan-integration; then
     show_logs build-asan
     exit 1
 fi

@@ -265,6 +265,18 @@ static bool plain_name(const char *name)
            strcmp(name, "..") != 0 && strlen(name) <= NAME_MAX;
 }
 
+/* How long an existing directory may look half-made (see below). */
+#define MKDIR_SETTLE_TRIES 400
+#define MKDIR_SETTLE_US    5000
+
+/* st looks like a directory that another process has just made (0700) and
+ * has not yet given the owner and mode it is about to check for. */
+static bool half_made(const struct stat *st, mode_t mode, uid_t uid, gid_t gid)
+{
+    return (st->st_mode & 07777) == 0700 &&
+           (mode != 0700 || st->st_uid != uid || (gid != JOBSSH_PATH_ANY_GID && st->st_gid != gid));
+}
+
 int jobssh_path_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
                          int *ret_fd, jobssh_error_t *err)
 {
@@ -303,6 +315,15 @@ int jobssh_path_mkdir_at(int dirfd, const char *name, mode_t mode, uid_t uid, gi
                                           (unsigned)mode);
         if (fstat(fd, &st) < 0)
             return jobssh_error_set_errno(err, errno, "couldn't stat %s", shown);
+    } else {
+        /* Another process creating it at the same time (the supervisors of
+         * a node's steps, the prolog) makes it 0700 first, as we do: give
+         * it a moment (bounded) to set the owner and mode. */
+        for (unsigned i = 0; i < MKDIR_SETTLE_TRIES && half_made(&st, mode, uid, gid); i++) {
+            usleep(MKDIR_SETTLE_US);
+            if (fstat(fd, &st) < 0)
+                return jobssh_error_set_errno(err, errno, "couldn't stat %s", shown);
+        }
     }
     if (st.st_uid != uid)
         return jobssh_error_set(err, EPERM, "%s is owned by uid %u, expected %u", shown,

@@ -53,7 +53,9 @@ int jobssh_path_open_nofollow(const char *path, int flags, int *ret_fd, jobssh_e
  * and verify it: a real directory (not a symlink) owned by uid (and gid,
  * unless JOBSSH_PATH_ANY_GID) with permissions exactly mode. A directory we
  * just created is first made 0700 and then given uid, gid and mode through
- * its fd; an existing one is never changed, only checked. dirfd must be a
+ * its fd; an existing one is never changed, only checked (an existing 0700
+ * one that does not match yet, maybe being made by another process at the
+ * same time, is checked again for up to 2 s). dirfd must be a
  * directory the user cannot write to (check it with jobssh_path_check()).
  * On success *ret_fd (if non-NULL) is an O_DIRECTORY fd of it (caller
  * closes). -EPERM with the reason when an existing directory does not match. */

@@ -866,6 +866,21 @@ static int setup(sup_t *s, jobssh_error_t *err)
     return start_on_free_port(s, err);
 }
 
+/* Release what the supervisor holds, before main() returns. */
+static void sup_release(sup_t *s)
+{
+    free(s->envp);
+    free(s->envbuf);
+    s->envp = NULL;
+    s->envbuf = NULL;
+    jobssh_cgroup_close(&s->cgroups);
+    if (s->node_fd >= 0)
+        close(s->node_fd);
+    if (s->join_pidfd >= 0)
+        close(s->join_pidfd);
+    s->node_fd = s->join_pidfd = -1;
+}
+
 static void write_status(sup_t *s, const char *text)
 {
     jobssh_error_t err = {{0}};
@@ -904,6 +919,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (parse_args(&s, argc, argv, &err) < 0 || read_env(&s, &err) < 0) {
         report(out, "error %s", err.text);
+        sup_release(&s);
         return 1;
     }
     if (devnull >= 0)
@@ -922,6 +938,7 @@ int main(int argc, char **argv)
         kill_descendants();
         wait_for_stop(&mask);
         teardown(&s);
+        sup_release(&s);
         return 1;
     }
     char line[256];
@@ -937,5 +954,6 @@ int main(int argc, char **argv)
                s.user, s.port, (int)s.daemon);
     supervise(&s, &mask);
     teardown(&s);
+    sup_release(&s);
     return 0;
 }

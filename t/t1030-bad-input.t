@@ -93,7 +93,7 @@ test_expect_success CLUSTER,USERS 'a missing Dropbear fails every task with the 
     rm "$JOBSSH_CLUSTER_DIR/libexec-nodropbear/dropbear" &&
     plugstack_line "required $JOBSSH_CLUSTER_INSTALL/lib/jobssh.so basedir=$JOBSSH_CLUSTER_KEYS libexec_dir=$JOBSSH_CLUSTER_DIR/libexec-nodropbear rundir=$JOBSSH_RUNDIR" &&
     fails_with "jobssh: error: node1: couldn.t exec .*libexec-nodropbear/dropbear: No such file" \
-        run_as jstest1 srun -N1 --ssh bash -c "echo job=\$SLURM_JOB_ID; echo ran" &&
+        run_as jstest1 srun -N1 -w node1 --ssh bash -c "echo job=\$SLURM_JOB_ID; echo ran" &&
     job=$(job_of stdout) &&
     test -z "$job" &&
     wait_no_leftovers ""

@@ -249,6 +249,39 @@ static void test_mkdir(void)
     is_str(err.text, want, "mkdir: owner error text");
 }
 
+/* Another process creating the same directory at the same time: it is 0700
+ * and root's (the creator's) for a moment before it gets its owner and mode.
+ * An existing directory is checked again for a while; one that stays wrong
+ * is still refused. */
+static void test_mkdir_concurrent(void)
+{
+    jobssh_error_t err = {{0}};
+    _cleanup_close_ int dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char want[256];
+    int status = -1;
+    pid_t pid;
+
+    mkd("being-made", 0700, geteuid());
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        bail_out("fork: %s", strerror(errno));
+    if (pid == 0) {
+        usleep(200000);
+        _exit(chown(p("being-made"), user, user) < 0 || chmod(p("being-made"), 0751) < 0);
+    }
+    is_int(jobssh_path_mkdir_at(dfd, "being-made", 0751, user, user, NULL, &err), 0,
+           "mkdir: a directory another process is making is accepted once made: %s", err.text);
+    ok(waitpid(pid, &status, 0) == pid && status == 0, "mkdir: the other process made it");
+
+    mkd("stays-0700", 0700, geteuid());
+    is_int(
+        jobssh_path_mkdir_at(dfd, "stays-0700", 0755, geteuid(), JOBSSH_PATH_ANY_GID, NULL, &err),
+        -EPERM, "mkdir: a directory that stays 0700 is refused");
+    snprintf(want, sizeof(want), "%s has mode 0700, expected 0755", p("stays-0700"));
+    is_str(err.text, want, "mkdir: its error text");
+}
+
 static bool exists(const char *path)
 {
     struct stat st;
@@ -477,11 +510,12 @@ int main(void)
         bail_out("mkdtemp: %s", strerror(errno));
     if (geteuid() == 0 && chmod(base, 0755) < 0)
         bail_out("chmod: %s", strerror(errno));
-    plan(76);
+    plan(80);
     test_check();
     test_open();
     test_open_fallback();
     test_mkdir();
+    test_mkdir_concurrent();
     test_rmtree();
     test_rmtree_race();
     test_rmtree_mount();

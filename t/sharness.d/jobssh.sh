@@ -42,6 +42,8 @@
 #                          libexec_dir=@INSTALL@/libexec, see
 #                          cluster/jobssh-cluster); set before test_cluster_up
 #   JOBSSH_RUN_TIMEOUT     seconds after which run_as kills its command (120)
+#   JOBSSH_DROPBEAR_DIR    where the Dropbear programs are (default
+#                          $JOBSSH_BUILDDIR/dropbear, see cluster/jobssh-cluster)
 #   JOBSSH_TEST_VERBOSE=1  like --verbose, with the output on stderr (the log)
 #   CI=true                turn skips of the prerequisites above into failures
 
@@ -101,8 +103,8 @@ jobssh_prereq USERS "test users jstest1/jstest2 missing (run t/cluster/setup-use
     jobssh_have_users
 jobssh_prereq PLUGIN "the SPANK plugin is not built ($JOBSSH_BUILDDIR/spank/.libs/jobssh.so)" \
     test -f "$JOBSSH_BUILDDIR/spank/.libs/jobssh.so"
-jobssh_prereq DROPBEAR "Dropbear is not built ($JOBSSH_BUILDDIR/dropbear/dropbear)" \
-    test -x "$JOBSSH_BUILDDIR/dropbear/dropbear"
+jobssh_prereq DROPBEAR "Dropbear is not built (${JOBSSH_DROPBEAR_DIR:-$JOBSSH_BUILDDIR/dropbear}/dropbear)" \
+    test -x "${JOBSSH_DROPBEAR_DIR:-$JOBSSH_BUILDDIR/dropbear}/dropbear"
 jobssh_prereq MPI "OpenMPI is not installed (openmpi-bin)" jobssh_have_cmds mpirun.openmpi
 jobssh_prereq MPICH "MPICH is not installed (mpich)" jobssh_have_cmds mpiexec.mpich
 jobssh_prereq PDSH "pdsh is not installed" jobssh_have_cmds pdsh
@@ -209,6 +211,7 @@ jobssh_cluster_teardown_() {
 # JOBSSH_CLUSTER_KEEP is not 1), whether the tests passed or not.
 eval "jobssh_sharness_$(declare -f test_done)"
 test_done() {
+    jobssh_sanitizer_check_
     jobssh_cluster_teardown_
     if [ "$test_failure" = 0 ] && [ -z "${debug:-}" ]; then
         jobssh_remove_workdirs_
@@ -282,7 +285,39 @@ test_cluster_up() {
         fi
     fi
     cluster_log_mark
+    if [ -n "${JOBSSH_CLUSTER_ASAN_PRELOAD:-}" ] && ! jobssh_sanitizer_start_; then
+        return 0
+    fi
     test_set_prereq CLUSTER
+}
+
+# --- a sanitizer build (cluster/jobssh-cluster, JOBSSH_CLUSTER_ASAN) -----------
+#
+# The plugin and jobssh-sshd are built with ASan and UBSan: run_as preloads
+# the ASan runtime into what the test users run (srun, sbatch and salloc load
+# the plugin; the jobs inherit it, so that an srun in a batch script does
+# too), and every file ends with a check of the reports written meanwhile.
+
+JOBSSH_SANITIZER_MARK=
+
+jobssh_sanitizer_start_() {
+    local dir=$JOBSSH_CLUSTER_ASAN_LOG_DIR
+    if ! run_as jstest1 test -w "$dir" -a -x "$dir"; then
+        JOBSSH_WHY[CLUSTER]="the sanitizer reports directory $dir is not writable by the test users"
+        return 1
+    fi
+    JOBSSH_SANITIZER_MARK=$SHARNESS_TRASH_DIRECTORY/.sanitizer-mark
+    touch "$JOBSSH_SANITIZER_MARK"
+}
+
+jobssh_sanitizer_check_() {
+    [ -n "$JOBSSH_SANITIZER_MARK" ] || return 0
+    # shellcheck disable=SC2016
+    test_expect_success 'no sanitizer report about jobssh code' '
+        "$JOBSSH_TEST_SRCDIR/cluster/sanitizer-reports" --since "$JOBSSH_SANITIZER_MARK" \
+            "$JOBSSH_CLUSTER_ASAN_LOG_DIR" >&2
+    '
+    JOBSSH_SANITIZER_MARK=
 }
 
 jobssh_queue_empty_() {
@@ -354,9 +389,15 @@ jobssh_remove_workdirs_() {
 # user_workdir USER, killed after JOBSSH_RUN_TIMEOUT seconds (default 120;
 # exit status 124 then; --foreground keeps CMD in our process group, so that
 # Ctrl-C reaches it). Put extra variables in front: run_as u env A=b cmd.
+# On a cluster running a sanitizer build, also LD_PRELOAD, ASAN_OPTIONS and
+# UBSAN_OPTIONS (see jobssh-cluster env).
 run_as() {
-    local user=$1 home dir
+    local user=$1 home dir asan=()
     shift
+    if [ -n "${JOBSSH_CLUSTER_ASAN_PRELOAD:-}" ]; then
+        asan=("LD_PRELOAD=$JOBSSH_CLUSTER_ASAN_PRELOAD"
+            "ASAN_OPTIONS=$JOBSSH_CLUSTER_ASAN_OPTIONS" "UBSAN_OPTIONS=$JOBSSH_CLUSTER_UBSAN_OPTIONS")
+    fi
     home=$(getent passwd "$user" | cut -d: -f6) || {
         echo "run_as: no user $user" >&2
         return 1
@@ -368,7 +409,7 @@ run_as() {
                 setpriv --reuid="$user" --regid="$user" --init-groups \
                 env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
                 PATH=/usr/local/bin:/usr/bin:/bin LANG=C \
-                ${SLURM_CONF:+SLURM_CONF="$SLURM_CONF"} "$@"
+                ${SLURM_CONF:+SLURM_CONF="$SLURM_CONF"} "${asan[@]}" "$@"
     )
 }
 
