@@ -14,6 +14,10 @@ show_logs() {
         -exec sh -c 'echo "=== $1"; cat "$1"' _ {} \;
 }
 ./tools/install-deps
+# The integration tests' container images (t/helpers/make-images): built once,
+# here, and cached; a few minutes the first time, a no-op afterwards.
+./t/cluster/setup-users.sh
+./t/helpers/make-images
 [ -x configure ] || ./autogen.sh
 [ -f Makefile ] || ./configure --enable-werror ${JOBSSH_CONFIGURE_FLAGS:-}
 make -j2

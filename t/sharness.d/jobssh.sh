@@ -390,7 +390,8 @@ jobssh_remove_workdirs_() {
 # exit status 124 then; --foreground keeps CMD in our process group, so that
 # Ctrl-C reaches it). Put extra variables in front: run_as u env A=b cmd.
 # On a cluster running a sanitizer build, also LD_PRELOAD, ASAN_OPTIONS and
-# UBSAN_OPTIONS (see jobssh-cluster env).
+# UBSAN_OPTIONS (see jobssh-cluster env). JOBSSH_RUN_PREFIX: words put in
+# front of setpriv (run_in_node: nsenter into a node's namespaces).
 run_as() {
     local user=$1 home dir asan=()
     shift
@@ -403,10 +404,11 @@ run_as() {
         return 1
     }
     dir=$(user_workdir "$user") || return 1
+    # shellcheck disable=SC2086 # JOBSSH_RUN_PREFIX: words
     (
         cd "$dir" &&
             exec timeout --foreground -k 5 "${JOBSSH_RUN_TIMEOUT:-120}" \
-                setpriv --reuid="$user" --regid="$user" --init-groups \
+                ${JOBSSH_RUN_PREFIX:-} setpriv --reuid="$user" --regid="$user" --init-groups \
                 env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
                 PATH=/usr/local/bin:/usr/bin:/bin LANG=C \
                 ${SLURM_CONF:+SLURM_CONF="$SLURM_CONF"} "${asan[@]}" "$@"
