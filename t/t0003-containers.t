@@ -51,7 +51,7 @@ expect_container() {
 }
 
 for image in busybox minbase; do
-    test_expect_success CLUSTER,IMAGES "crun as root runs $image in a node's namespaces" '
+    test_expect_success CLUSTER,IMAGES,OCI "crun as root runs $image in a node's namespaces" '
         crun_in_node node2 root $image sh -c "$in_container" >out &&
         sort out >actual &&
         expect_container $image node2 2001 >expect &&
@@ -71,7 +71,7 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'rootless crun as another user than
     cat err >&2
 '
 
-test_expect_success CLUSTER,IMAGES 'the read-only image: / cannot be written (EROFS), rootful' '
+test_expect_success CLUSTER,IMAGES,OCI 'the read-only image: / cannot be written (EROFS), rootful' '
     test_must_fail crun_in_node node1 root minbase-ro touch /x 2>err &&
     grep "Read-only file system" err &&
     test_must_fail crun_in_node node1 root minbase-ro touch /home/jstest1/x 2>err &&
