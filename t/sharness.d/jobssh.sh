@@ -377,7 +377,7 @@ user_workdir() {
 
 jobssh_remove_workdirs_() {
     local user home base
-    for user in jstest1 jstest2; do
+    for user in jstest1 jstest2 root; do
         home=$(getent passwd "$user" | cut -d: -f6) || continue
         base=${SHARNESS_TEST_FILE##*/}
         rm -rf "$home/jobssh-tests/${base%.t}.$$"
