@@ -75,10 +75,10 @@ typedef struct jobssh_hook_config {
     gid_t gid;
     char **env; /* process.env, NULL-terminated (owned) */
     size_t nenv;
-    char root[PATH_MAX];                      /* root.path, made absolute with the bundle */
-    char hostname[JOBSSH_HOOK_NODE_MAX + 1];  /* "" when not set */
-    bool userns;                              /* linux.namespaces has "user" */
-    bool pidns;                               /* ... and "pid" */
+    char root[PATH_MAX];                     /* root.path, made absolute with the bundle */
+    char hostname[JOBSSH_HOOK_NODE_MAX + 1]; /* "" when not set */
+    bool userns;                             /* linux.namespaces has "user" */
+    bool pidns;                              /* ... and "pid" */
     size_t nuidmap, ngidmap;
     jobssh_hook_idmap_t uidmap[JOBSSH_HOOK_IDMAP_MAX];
     jobssh_hook_idmap_t gidmap[JOBSSH_HOOK_IDMAP_MAX];
@@ -176,8 +176,8 @@ int jobssh_hook_answer_parse(const char *line, unsigned *ret_port, jobssh_error_
 
 /* The user with uid in a passwd file's text (len bytes): name and home.
  * -ENOENT when no line has that uid, -EINVAL for an unusable name. */
-int jobssh_hook_passwd_lookup(const char *text, size_t len, uid_t uid, char *name,
-                              size_t name_size, jobssh_error_t *err);
+int jobssh_hook_passwd_lookup(const char *text, size_t len, uid_t uid, char *name, size_t name_size,
+                              jobssh_error_t *err);
 
 /* Is name usable as a path component: 1..JOBSSH_HOOK_USER_MAX bytes of
  * [A-Za-z0-9._-] not starting with '.' or '-'? */

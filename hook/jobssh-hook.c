@@ -39,7 +39,7 @@
 #include "lib/spawn.h"
 #include "lib/util.h"
 
-#define ANSWER_MAX  1024
+#define ANSWER_MAX   1024
 #define STOP_WAIT_MS 10000
 
 extern char **environ;
@@ -68,9 +68,9 @@ static long now_ms(void)
 /* ---------------------------------------------------------------- who we are */
 
 typedef struct self {
-    bool in_userns;     /* our user namespace is not the initial one */
-    bool privileged;    /* root in the initial user namespace */
-    size_t nmap;        /* our uid_map, when in_userns */
+    bool in_userns;  /* our user namespace is not the initial one */
+    bool privileged; /* root in the initial user namespace */
+    size_t nmap;     /* our uid_map, when in_userns */
     jobssh_hook_idmap_t map[JOBSSH_HOOK_IDMAP_MAX];
     uid_t outer_uid;    /* our euid as the initial namespace sees it */
     uid_t overflow_uid; /* how root's files look from our namespace */
@@ -193,8 +193,7 @@ static int mkdir_own(int dirfd, const char *name, const char *path, jobssh_error
         return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
     if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
         close(fd);
-        return jobssh_error_set(err, EPERM, "%s is not owned by uid %u", path,
-                                (unsigned)geteuid());
+        return jobssh_error_set(err, EPERM, "%s is not owned by uid %u", path, (unsigned)geteuid());
     }
     return fd;
 }
@@ -278,8 +277,7 @@ static int read_state(jobssh_hook_state_t *st, jobssh_error_t *err)
     return jobssh_hook_state_parse(text, len, "state on stdin", st, err);
 }
 
-static int read_config(const jobssh_hook_state_t *st, jobssh_hook_config_t *c,
-                       jobssh_error_t *err)
+static int read_config(const jobssh_hook_state_t *st, jobssh_hook_config_t *c, jobssh_error_t *err)
 {
     _cleanup_close_ int dirfd = -1, fd = -1;
     _cleanup_free_ char *text = NULL;
@@ -425,8 +423,9 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env)
         goto out;
     }
     if (keys_present(self, &user, &err) < 0) {
-        say(LOG_ERR, "container %s: %s has no usable ssh keys (%s): run `jobssh-hook keygen` "
-                     "(Sarus: `sarus ssh-keygen`) first",
+        say(LOG_ERR,
+            "container %s: %s has no usable ssh keys (%s): run `jobssh-hook keygen` "
+            "(Sarus: `sarus ssh-keygen`) first",
             st.id, user.name, err.text);
         goto out;
     }

@@ -59,8 +59,25 @@ int jobssh_hook_record_open_dir(const char *dir, int *ret_fd, jobssh_error_t *er
     if (slash == parent || !slash[1])
         return jobssh_error_set(err, EINVAL, "%.100s can't hold records", dir);
     *slash = '\0';
-    /* The parent: nobody but root and the caller may rename or plant in it. */
-    if ((r = jobssh_path_check(parent, &pol, err)) < 0)
+    /* The parent: nobody but root and the caller may rename or plant in it.
+     * A missing one (<rundir> on a host without Slurm) is made, 0755. */
+    r = jobssh_path_check(parent, &pol, err);
+    if (r == -ENOENT) {
+        _cleanup_close_ int gpfd = -1, pfd = -1;
+        char gp[PATH_MAX];
+        char *s2;
+        memcpy(gp, parent, sizeof(gp));
+        s2 = strrchr(gp, '/');
+        if (s2 != gp && s2[1]) {
+            *s2 = '\0';
+            if (jobssh_path_check(gp, &pol, NULL) >= 0 &&
+                jobssh_path_open_nofollow(gp, O_RDONLY | O_DIRECTORY, &gpfd, NULL) >= 0)
+                (void)jobssh_path_mkdir_at(gpfd, s2 + 1, 0755, geteuid(), JOBSSH_PATH_ANY_GID, &pfd,
+                                           NULL);
+        }
+        r = jobssh_path_check(parent, &pol, err);
+    }
+    if (r < 0)
         return jobssh_error_prefix(err, -r, "record directory %s", dir);
     if ((r = jobssh_path_open_nofollow(parent, O_RDONLY | O_DIRECTORY, &parentfd, err)) < 0)
         return r;
@@ -86,8 +103,7 @@ int jobssh_hook_record_write(int dirfd, const char *id, const jobssh_hook_record
         return r;
     if (rec->pid <= 0)
         return jobssh_error_set(err, EINVAL, "record of %s: pid %d", id, (int)rec->pid);
-    n = snprintf(text, sizeof(text), "pid = %d\nstarttime = %llu\n", (int)rec->pid,
-                 rec->starttime);
+    n = snprintf(text, sizeof(text), "pid = %d\nstarttime = %llu\n", (int)rec->pid, rec->starttime);
     return jobssh_files_write_at(dirfd, id, text, (size_t)n, 0600, err);
 }
 
@@ -134,8 +150,7 @@ int jobssh_hook_record_read(int dirfd, const char *id, jobssh_hook_record_t *ret
                                 (unsigned)(st.st_mode & 07777));
     if ((r = jobssh_read_fd(fd, RECORD_MAX, &text, &len)) < 0)
         return jobssh_error_set_errno(err, -r, "couldn't read the record of %s", id);
-    if ((r = jobssh_conf_parse_text(record_keys, text, len, "record", &raw, sizeof(raw), err)) <
-        0)
+    if ((r = jobssh_conf_parse_text(record_keys, text, len, "record", &raw, sizeof(raw), err)) < 0)
         return jobssh_error_prefix(err, -r, "the record of %s", id);
     ret->pid = (pid_t)raw.pid;
     ret->starttime = raw.starttime;
@@ -211,8 +226,7 @@ int jobssh_hook_record_stop(const jobssh_hook_record_t *rec, int timeout_ms, job
     if (!same_process(rec))
         return 0;
     if (pidfd < 0 && pidfd != -ENOSYS)
-        return same_process(rec) ? jobssh_error_set_errno(err, -pidfd, "pidfd of %d", rec->pid)
-                                 : 0;
+        return same_process(rec) ? jobssh_error_set_errno(err, -pidfd, "pidfd of %d", rec->pid) : 0;
     if ((r = send_signal(rec, pidfd, SIGTERM)) < 0)
         return r == -ESRCH ? 0 : jobssh_error_set_errno(err, -r, "couldn't signal %d", rec->pid);
     if (wait_gone(rec, pidfd, now_ms() + timeout_ms))

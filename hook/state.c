@@ -14,8 +14,7 @@
 #include "lib/hostlist.h"
 #include "lib/util.h"
 
-#define ID_CHARS                                                                                   \
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+#define ID_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 
 int jobssh_hook_mode_parse(const char *word, jobssh_hook_mode_t *ret, jobssh_error_t *err)
 {
@@ -23,9 +22,12 @@ int jobssh_hook_mode_parse(const char *word, jobssh_hook_mode_t *ret, jobssh_err
         const char *word;
         jobssh_hook_mode_t mode;
     } modes[] = {
-        {"start-ssh-daemon", JOBSSH_HOOK_START}, {"createRuntime", JOBSSH_HOOK_START},
-        {"prestart", JOBSSH_HOOK_START},         {"stop-ssh-daemon", JOBSSH_HOOK_STOP},
-        {"poststop", JOBSSH_HOOK_STOP},          {"keygen", JOBSSH_HOOK_KEYGEN},
+        {"start-ssh-daemon", JOBSSH_HOOK_START},
+        {"createRuntime", JOBSSH_HOOK_START},
+        {"prestart", JOBSSH_HOOK_START},
+        {"stop-ssh-daemon", JOBSSH_HOOK_STOP},
+        {"poststop", JOBSSH_HOOK_STOP},
+        {"keygen", JOBSSH_HOOK_KEYGEN},
         {"check-user-has-sshkeys", JOBSSH_HOOK_CHECK_KEYS},
     };
 
@@ -116,8 +118,8 @@ static int member(json_object *obj, const char *key, json_type type, const char 
                   const char *origin, json_object **ret, jobssh_error_t *err)
 {
     static const char *const names[] = {
-        [json_type_null] = "null",     [json_type_boolean] = "a boolean",
-        [json_type_double] = "a number", [json_type_int] = "an integer",
+        [json_type_null] = "null",        [json_type_boolean] = "a boolean",
+        [json_type_double] = "a number",  [json_type_int] = "an integer",
         [json_type_object] = "an object", [json_type_array] = "an array",
         [json_type_string] = "a string",
     };
@@ -151,8 +153,7 @@ static int string_member(json_object *obj, const char *key, const char *what, bo
     const char *s = json_object_get_string(v);
     size_t len = (size_t)json_object_get_string_len(v);
     if (!printable(s, len))
-        return jobssh_error_set(err, EINVAL, "%s: \"%s\" holds a control character", origin,
-                                what);
+        return jobssh_error_set(err, EINVAL, "%s: \"%s\" holds a control character", origin, what);
     if (len >= size)
         return jobssh_error_set(err, E2BIG, "%s: \"%s\" is longer than %zu bytes", origin, what,
                                 size - 1);
@@ -207,8 +208,7 @@ static int annotations_parse(json_object *root, const char *origin, jobssh_hook_
     } known[] = {
         {"com.hooks.ssh.enabled", offsetof(jobssh_hook_annotations_t, enabled)},
         {"com.hooks.ssh.port", offsetof(jobssh_hook_annotations_t, port)},
-        {"com.hooks.ssh.pidfile_container",
-         offsetof(jobssh_hook_annotations_t, pidfile_container)},
+        {"com.hooks.ssh.pidfile_container", offsetof(jobssh_hook_annotations_t, pidfile_container)},
         {"com.hooks.ssh.pidfile_host", offsetof(jobssh_hook_annotations_t, pidfile_host)},
         {"com.hooks.ssh.authorize_ssh_key", offsetof(jobssh_hook_annotations_t, authorize_key)},
         {"org.jobssh.tag", offsetof(jobssh_hook_annotations_t, tag)},
@@ -222,21 +222,19 @@ static int annotations_parse(json_object *root, const char *origin, jobssh_hook_
     json_object_object_foreach(obj, key, val)
     {
         if (!json_object_is_type(val, json_type_string))
-            return jobssh_error_set(err, EINVAL, "%s: annotation \"%.60s\" is not a string",
-                                    origin, key);
+            return jobssh_error_set(err, EINVAL, "%s: annotation \"%.60s\" is not a string", origin,
+                                    key);
         for (size_t i = 0; i < JOBSSH_ELEMENTSOF(known); i++) {
             if (strcmp(key, known[i].key) != 0)
                 continue;
             const char *s = json_object_get_string(val);
             size_t len = (size_t)json_object_get_string_len(val);
             if (!printable(s, len))
-                return jobssh_error_set(err, EINVAL,
-                                        "%s: annotation \"%s\" holds a control character",
-                                        origin, key);
+                return jobssh_error_set(
+                    err, EINVAL, "%s: annotation \"%s\" holds a control character", origin, key);
             if (len > JOBSSH_HOOK_HOSTS_MAX || len >= PATH_MAX)
-                return jobssh_error_set(err, E2BIG,
-                                        "%s: annotation \"%s\" is longer than %d bytes", origin,
-                                        key, JOBSSH_HOOK_HOSTS_MAX);
+                return jobssh_error_set(err, E2BIG, "%s: annotation \"%s\" is longer than %d bytes",
+                                        origin, key, JOBSSH_HOOK_HOSTS_MAX);
             char **slot = (char **)((char *)a + known[i].offset);
             free(*slot);
             if (!(*slot = strdup(s)))
@@ -266,8 +264,8 @@ int jobssh_hook_state_parse(const char *text, size_t len, const char *origin,
     memset(&st, 0, sizeof(st));
     if ((r = json_parse(text, len, JOBSSH_HOOK_STATE_MAX, origin, &root, err)) < 0)
         return r;
-    if ((r = string_member(root, "ociVersion", "ociVersion", true, origin, version,
-                           sizeof(version), err)) < 0 ||
+    if ((r = string_member(root, "ociVersion", "ociVersion", true, origin, version, sizeof(version),
+                           err)) < 0 ||
         (r = string_member(root, "id", "id", true, origin, st.id, sizeof(st.id), err)) < 0 ||
         (r = string_member(root, "status", "status", true, origin, st.status, sizeof(st.status),
                            err)) < 0 ||
@@ -324,15 +322,15 @@ static int env_parse(json_object *process, const char *origin, jobssh_hook_confi
         return r;
     n = arr ? json_object_array_length(arr) : 0;
     if (n > JOBSSH_HOOK_ENV_MAX)
-        return jobssh_error_set(err, E2BIG, "%s: \"process.env\" has more than %d entries",
-                                origin, JOBSSH_HOOK_ENV_MAX);
+        return jobssh_error_set(err, E2BIG, "%s: \"process.env\" has more than %d entries", origin,
+                                JOBSSH_HOOK_ENV_MAX);
     if (!(c->env = calloc(n + 1, sizeof(char *))))
         return jobssh_error_set(err, ENOMEM, "%s: out of memory", origin);
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(v, json_type_string))
-            return jobssh_error_set(err, EINVAL, "%s: \"process.env[%zu]\" is not a string",
-                                    origin, i);
+            return jobssh_error_set(err, EINVAL, "%s: \"process.env[%zu]\" is not a string", origin,
+                                    i);
         const char *s = json_object_get_string(v);
         size_t len = (size_t)json_object_get_string_len(v);
         if (strlen(s) != len || !strchr(s, '=') || s[0] == '=')
@@ -369,8 +367,8 @@ static int idmap_parse(json_object *linux_, const char *key, const char *origin,
         json_object *e = json_object_array_get_idx(arr, i);
         int64_t v[3];
         if (!json_object_is_type(e, json_type_object))
-            return jobssh_error_set(err, EINVAL, "%s: \"linux.%s[%zu]\" is not an object",
-                                    origin, key, i);
+            return jobssh_error_set(err, EINVAL, "%s: \"linux.%s[%zu]\" is not an object", origin,
+                                    key, i);
         for (size_t f = 0; f < 3; f++) {
             snprintf(what, sizeof(what), "linux.%s[%zu].%s", key, i, fields[f]);
             r = int_member(e, fields[f], what, true, f == 2 ? 1 : 0, UINT32_MAX, 0,
@@ -395,8 +393,8 @@ static int linux_parse(json_object *root, const char *origin, jobssh_hook_config
 
     if (r <= 0)
         return r;
-    if ((r = member(linux_, "namespaces", json_type_array, "linux.namespaces", origin, &ns,
-                    err)) < 0)
+    if ((r = member(linux_, "namespaces", json_type_array, "linux.namespaces", origin, &ns, err)) <
+        0)
         return r;
     for (size_t i = 0; ns && i < json_object_array_length(ns); i++) {
         json_object *e = json_object_array_get_idx(ns, i);
@@ -452,8 +450,7 @@ int jobssh_hook_config_parse(const char *text, size_t len, const char *origin, c
     if ((r = env_parse(process, origin, &c, err)) < 0)
         goto out;
     if ((r = member(root, "root", json_type_object, "root", origin, &rootfs, err)) < 0 ||
-        (r = string_member(rootfs, "path", "root.path", true, origin, path, sizeof(path), err)) <
-            0)
+        (r = string_member(rootfs, "path", "root.path", true, origin, path, sizeof(path), err)) < 0)
         goto out;
     if (path[0] == '/')
         r = jobssh_strlcpy(c.root, path, sizeof(c.root));
@@ -515,8 +512,7 @@ static const jobssh_conf_key_t env_keys[] = {
     JOBSSH_CONF_KEY(raw_env_t, "DROPBEAR_DIR", JOBSSH_CONF_PATH, dropbear_dir),
     JOBSSH_CONF_KEY(raw_env_t, "SERVER_PORT_DEFAULT", JOBSSH_CONF_UINT, port_default, .min = 1,
                     .max = 65535),
-    JOBSSH_CONF_KEY(raw_env_t, "SERVER_PORT", JOBSSH_CONF_UINT, port_old, .min = 1,
-                    .max = 65535),
+    JOBSSH_CONF_KEY(raw_env_t, "SERVER_PORT", JOBSSH_CONF_UINT, port_old, .min = 1, .max = 65535),
     JOBSSH_CONF_KEY(raw_env_t, "OVERLAY_MOUNT_HOME_SSH", JOBSSH_CONF_BOOL, home_ssh),
     JOBSSH_CONF_KEY(raw_env_t, "JOIN_NAMESPACES", JOBSSH_CONF_BOOL, join_ns),
     JOBSSH_CONF_KEY(raw_env_t, "JOBSSH_HOOK_SETTINGS", JOBSSH_CONF_STRING, settings),
@@ -550,8 +546,9 @@ int jobssh_hook_env_parse(char *const envp[], jobssh_hook_env_t *ret, jobssh_err
      * defaulting to HOOK_BASE_DIR and DROPBEAR_DIR. */
     for (char *p = raw->settings, *save = NULL, *w; (w = strtok_r(p, " \t", &save)); p = NULL) {
         if (n == JOBSSH_HOOK_SETTINGS_MAX)
-            return jobssh_error_set(err, E2BIG, "environment: JOBSSH_HOOK_SETTINGS has more than "
-                                                "%d words",
+            return jobssh_error_set(err, E2BIG,
+                                    "environment: JOBSSH_HOOK_SETTINGS has more than "
+                                    "%d words",
                                     JOBSSH_HOOK_SETTINGS_MAX);
         has_base |= strncmp(w, "basedir=", 8) == 0;
         has_libexec |= strncmp(w, "libexec_dir=", 12) == 0;
@@ -656,9 +653,8 @@ int jobssh_hook_plan(const jobssh_hook_state_t *st, const jobssh_hook_config_t *
     /* The tag: the Slurm step, ours, or the user's. */
     if (job && step) {
         if (!digits(job, 10))
-            return jobssh_error_set(err, EINVAL,
-                                    "config.json: process.env SLURM_JOB_ID='%.40s' is not a job id",
-                                    job);
+            return jobssh_error_set(
+                err, EINVAL, "config.json: process.env SLURM_JOB_ID='%.40s' is not a job id", job);
         if (jobssh_snprintf(p->tag, sizeof(p->tag), "%s.%s", job, step) < 0 ||
             !jobssh_port_tag_valid(p->tag))
             return jobssh_error_set(
@@ -738,7 +734,7 @@ int jobssh_hook_sshd_argv(const jobssh_hook_plan_t *p, const jobssh_hook_env_t *
     /* A formatted argument, kept in buf. */
 #define ARGF(...)                                                                                  \
     do {                                                                                           \
-        int len_ = used < size ? jobssh_snprintf(buf + used, size - used, __VA_ARGS__) : -1;      \
+        int len_ = used < size ? jobssh_snprintf(buf + used, size - used, __VA_ARGS__) : -1;       \
         if (len_ < 0) {                                                                            \
             full = true;                                                                           \
             break;                                                                                 \
@@ -808,23 +804,23 @@ int jobssh_hook_answer_parse(const char *line, unsigned *ret_port, jobssh_error_
     if (strncmp(line, "ready ", 6) == 0) {
         const char *p = line + 6;
         size_t n = strspn(p, "0123456789");
-        if (n >= 1 && n <= 5 && (p[n] == '\0' || p[n] == ' ') && atoi(p) >= 1 &&
-            atoi(p) <= 65535) {
+        if (n >= 1 && n <= 5 && (p[n] == '\0' || p[n] == ' ') && atoi(p) >= 1 && atoi(p) <= 65535) {
             *ret_port = (unsigned)atoi(p);
             return 0;
         }
     } else if (strncmp(line, "error ", 6) == 0 && line[6]) {
         return jobssh_error_set(err, EIO, "%s", line + 6);
     }
-    return jobssh_error_set(err, EPROTO, "jobssh-sshd answered '%.80s', not \"ready PORT\" or "
-                                         "\"error TEXT\"",
+    return jobssh_error_set(err, EPROTO,
+                            "jobssh-sshd answered '%.80s', not \"ready PORT\" or "
+                            "\"error TEXT\"",
                             line);
 }
 
 /* ---------------------------------------------------------------- users */
 
-int jobssh_hook_passwd_lookup(const char *text, size_t len, uid_t uid, char *name,
-                              size_t name_size, jobssh_error_t *err)
+int jobssh_hook_passwd_lookup(const char *text, size_t len, uid_t uid, char *name, size_t name_size,
+                              jobssh_error_t *err)
 {
     char want[16];
     size_t wl = (size_t)snprintf(want, sizeof(want), "%u", (unsigned)uid);
@@ -848,8 +844,9 @@ int jobssh_hook_passwd_lookup(const char *text, size_t len, uid_t uid, char *nam
         memcpy(tmp, line, nl_);
         tmp[nl_] = '\0';
         if (!jobssh_hook_user_valid(tmp))
-            return jobssh_error_set(err, EINVAL, "the name of uid %u, '%s', is not usable in a "
-                                                 "path",
+            return jobssh_error_set(err, EINVAL,
+                                    "the name of uid %u, '%s', is not usable in a "
+                                    "path",
                                     (unsigned)uid, tmp);
         if (jobssh_strlcpy(name, tmp, name_size) < 0)
             return jobssh_error_set(err, E2BIG, "the name of uid %u is too long", (unsigned)uid);

@@ -11,7 +11,7 @@
 #include "hook/hook.h"
 #include "lib/test/tap.h"
 
-#define STATE_ORIGIN "state on stdin"
+#define STATE_ORIGIN  "state on stdin"
 #define CONFIG_ORIGIN "/b/config.json"
 
 static int state(const char *text, jobssh_hook_state_t *st, jobssh_error_t *err)
@@ -79,8 +79,9 @@ static void test_state(void)
 
     state_bad("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"s\",\"pid\":-3,\"bundle\":\"/b\"}",
               "state on stdin: \"pid\" is not a positive integer");
-    state_bad("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"s\",\"pid\":\"7\",\"bundle\":\"/b\"}",
-              "state on stdin: \"pid\" is not a positive integer");
+    state_bad(
+        "{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"s\",\"pid\":\"7\",\"bundle\":\"/b\"}",
+        "state on stdin: \"pid\" is not a positive integer");
     state_bad("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"s\",\"pid\":1.5,\"bundle\":\"/b\"}",
               "state on stdin: \"pid\" is not a positive integer");
     state_bad("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"s\",\"pid\":"
@@ -286,10 +287,10 @@ static void test_env(void)
                    66) == 0,
            "  its error names it: %s", e2.text);
     }
-    env_bad(envv("HOOK_BASE_DIR=/h", "DROPBEAR_DIR=/d", "JOBSSH_HOOK_SETTINGS=libexec_dir=/e",
-                 NULL),
-            "environment: DROPBEAR_DIR and libexec_dir in JOBSSH_HOOK_SETTINGS both name the "
-            "programs' directory: set one");
+    env_bad(
+        envv("HOOK_BASE_DIR=/h", "DROPBEAR_DIR=/d", "JOBSSH_HOOK_SETTINGS=libexec_dir=/e", NULL),
+        "environment: DROPBEAR_DIR and libexec_dir in JOBSSH_HOOK_SETTINGS both name the "
+        "programs' directory: set one");
     env_bad(envv("HOOK_BASE_DIR=/h", "JOBSSH_HOOK_SETTINGS=port_count=0", NULL),
             "environment: JOBSSH_HOOK_SETTINGS: value '0' of key 'port_count' is out of range "
             "(1..64)");
@@ -298,8 +299,8 @@ static void test_env(void)
 /* ---------------------------------------------------------------- plan */
 
 static jobssh_hook_env_t env0;
-static jobssh_hook_user_t alice = {.name = "alice", .uid = 1000, .gid = 100,
-                                   .keydir = "/home/alice/.oci-hooks/ssh/keys"};
+static jobssh_hook_user_t alice = {
+    .name = "alice", .uid = 1000, .gid = 100, .keydir = "/home/alice/.oci-hooks/ssh/keys"};
 
 static int plan_of(const char *annotations, const char *cfg_extra, const char *env_json,
                    jobssh_hook_plan_t *p, jobssh_error_t *err)
@@ -342,8 +343,8 @@ static void test_plan(void)
     jobssh_hook_plan_t p;
     jobssh_error_t err;
 
-    if (jobssh_hook_env_parse(envv("HOOK_BASE_DIR=/home", "SERVER_PORT_DEFAULT=15263", NULL),
-                              &env0, &err) < 0)
+    if (jobssh_hook_env_parse(envv("HOOK_BASE_DIR=/home", "SERVER_PORT_DEFAULT=15263", NULL), &env0,
+                              &err) < 0)
         bail_out("env: %s", err.text);
 
     is_int(plan_of("", "", "", &p, &err), 0, "no com.hooks.ssh.enabled: nothing to start");
@@ -356,8 +357,9 @@ static void test_plan(void)
     is_str(p.hosts, "", "  no hosts");
     ok(p.port == 15263 && !p.port_strict, "  SERVER_PORT_DEFAULT is the first port to try");
 
-    is_int(plan_of(ON, "", "\"SLURM_JOB_ID=812\",\"SLURM_STEP_ID=3\","
-                           "\"SLURM_STEP_NODELIST=n[1-4]\",\"SLURM_JOB_NODELIST=n[1-8]\"",
+    is_int(plan_of(ON, "",
+                   "\"SLURM_JOB_ID=812\",\"SLURM_STEP_ID=3\","
+                   "\"SLURM_STEP_NODELIST=n[1-4]\",\"SLURM_JOB_NODELIST=n[1-8]\"",
                    &p, &err),
            1, "a Slurm step's container");
     is_str(p.tag, "812.3", "  the tag is <job>.<step>");
@@ -437,9 +439,8 @@ static void test_argv(void)
     char buf[8192], *argv[64];
     int n;
 
-    if (jobssh_hook_env_parse(envv("HOOK_BASE_DIR=/home", "JOBSSH_HOOK_SETTINGS=rundir=/run/r",
-                                   NULL),
-                              &e, &err) < 0)
+    if (jobssh_hook_env_parse(
+            envv("HOOK_BASE_DIR=/home", "JOBSSH_HOOK_SETTINGS=rundir=/run/r", NULL), &e, &err) < 0)
         bail_out("env: %s", err.text);
     memset(&p, 0, sizeof(p));
     strcpy(p.tag, "812.3");
@@ -496,8 +497,7 @@ static void test_answer(void)
 
     is_int(jobssh_hook_answer_parse("ready 2237", &port, &err), 0, "ready PORT");
     is_int(port, 2237, "  the port");
-    is_int(jobssh_hook_answer_parse("ready 2240 (1 earlier candidate passed over: x)", &port,
-                                    &err),
+    is_int(jobssh_hook_answer_parse("ready 2240 (1 earlier candidate passed over: x)", &port, &err),
            0, "ready PORT (note)");
     is_int(port, 2240, "  the port");
     is_int(jobssh_hook_answer_parse("error no free port among the 16 candidates", &port, &err),

@@ -60,8 +60,8 @@ static void test_open_dir(int *ret_fd)
     int fd = -1, fd2 = -1;
 
     is_int(open_dir("rec", &fd, &err), 0, "the record directory is made");
-    ok(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
-           (st.st_mode & 07777) == 0700 && st.st_uid == geteuid(),
+    ok(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700 &&
+           st.st_uid == geteuid(),
        "  a directory of ours, 0700");
     is_int(open_dir("rec", &fd2, &err), 0, "an existing one is taken");
     close(fd2);
