@@ -380,9 +380,10 @@ static int read_line(int fd, char *buf, size_t size, long deadline)
     return have > 0 ? 0 : -EPIPE;
 }
 
-static int do_start(const self_t *self, const jobssh_hook_env_t *env)
+static int do_start(const self_t *self, const jobssh_hook_env_t *env,
+                    const jobssh_hook_state_t *stp)
 {
-    static jobssh_hook_state_t st;
+    const jobssh_hook_state_t st = *stp;
     static jobssh_hook_config_t c;
     static jobssh_hook_user_t user;
     static jobssh_hook_plan_t plan;
@@ -397,10 +398,6 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env)
     pid_t pid;
     int fds[2], r, rc = 1;
 
-    if (read_state(&st, &err) < 0) {
-        say(LOG_ERR, "%s", err.text);
-        return 1;
-    }
     if (st.pid <= 0) {
         say(LOG_ERR, "state on stdin: \"pid\" is not a positive integer");
         goto out;
@@ -528,26 +525,21 @@ fail_errno:
 fail_err:
     say(LOG_ERR, "container %s: %s", st.id, err.text);
 out:
-    jobssh_hook_state_free(&st);
     jobssh_hook_config_free(&c);
     return rc;
 }
 
 /* ---------------------------------------------------------------- stop */
 
-static int do_stop(const self_t *self, const jobssh_hook_env_t *env)
+static int do_stop(const self_t *self, const jobssh_hook_env_t *env, const jobssh_hook_state_t *stp)
 {
-    static jobssh_hook_state_t st;
+    const jobssh_hook_state_t st = *stp;
     jobssh_error_t err = {{0}};
     _cleanup_close_ int recfd = -1;
     jobssh_hook_record_t rec;
     char dir[PATH_MAX];
     int r, rc = 1;
 
-    if (read_state(&st, &err) < 0) {
-        say(LOG_ERR, "%s", err.text);
-        return 1;
-    }
     if (jobssh_hook_record_dir(&env->settings, self->privileged, getenv("XDG_RUNTIME_DIR"),
                                self->outer_uid, dir, sizeof(dir), &err) < 0)
         goto fail;
@@ -575,7 +567,6 @@ static int do_stop(const self_t *self, const jobssh_hook_env_t *env)
 fail:
     say(LOG_ERR, "container %s: %s", st.id, err.text);
 out:
-    jobssh_hook_state_free(&st);
     return rc;
 }
 
@@ -604,15 +595,19 @@ int main(int argc, char *argv[])
         say(LOG_ERR, "%s", err.text);
         return 1;
     }
-    switch (mode) {
-    case JOBSSH_HOOK_START:
-        return do_start(&self, &env);
-    case JOBSSH_HOOK_STOP:
-        return do_stop(&self, &env);
-    case JOBSSH_HOOK_KEYGEN:
+    if (mode == JOBSSH_HOOK_KEYGEN)
         return do_keygen(&self, &env, overwrite);
-    case JOBSSH_HOOK_CHECK_KEYS:
+    if (mode == JOBSSH_HOOK_CHECK_KEYS)
         return do_check_keys(&self, &env);
+    static jobssh_hook_state_t st;
+    if (read_state(&st, &err) < 0) {
+        say(LOG_ERR, "%s", err.text);
+        return 1;
     }
-    return 1;
+    /* Sarus runs start-ssh-daemon at poststop too: the state says which. */
+    int rc = mode == JOBSSH_HOOK_STOP || strcmp(st.status, "stopped") == 0
+                 ? do_stop(&self, &env, &st)
+                 : do_start(&self, &env, &st);
+    jobssh_hook_state_free(&st);
+    return rc;
 }

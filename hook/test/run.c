@@ -210,12 +210,18 @@ static bool gone(pid_t pid)
 
 static char state_json[2048];
 
-static void make_state(const char *id, pid_t pid, const char *annotations)
+static void make_state_status(const char *id, const char *status, pid_t pid,
+                              const char *annotations)
 {
     snprintf(state_json, sizeof(state_json),
-             "{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":\"creating\",\"pid\":%d,"
+             "{\"ociVersion\":\"1.0.2\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,"
              "\"bundle\":\"%s/bundle\",\"annotations\":{%s}}",
-             id, (int)pid, tmp, annotations);
+             id, status, (int)pid, tmp, annotations);
+}
+
+static void make_state(const char *id, pid_t pid, const char *annotations)
+{
+    make_state_status(id, "creating", pid, annotations);
 }
 
 /* Is args (one per line) holding the line a followed by b? */
@@ -294,6 +300,20 @@ static void test_start_stop(void)
     is_int(run(stop, hook_env, state_json, false, err, sizeof(err)), 0,
            "poststop again: nothing to do, success");
     is_str(err, "", "  quietly");
+
+    /* Sarus's hooks.d file runs start-ssh-daemon at both stages. */
+    make_state("ctr-6", sleeper, "\"com.hooks.ssh.enabled\":\"true\"");
+    is_int(run((char *[]){"jobssh-hook", "start-ssh-daemon", NULL}, hook_env, state_json, false,
+               err, sizeof(err)),
+           0, "start-ssh-daemon at createRuntime starts");
+    ok(jobssh_hook_record_read(dirfd, "ctr-6", &rec, &e) == 0 && !gone(rec.pid),
+       "  its supervisor runs");
+    make_state_status("ctr-6", "stopped", 0, "\"com.hooks.ssh.enabled\":\"true\"");
+    is_int(run((char *[]){"jobssh-hook", "start-ssh-daemon", NULL}, hook_env, state_json, false,
+               err, sizeof(err)),
+           0, "start-ssh-daemon with status \"stopped\" (poststop) stops");
+    ok(gone(rec.pid) && jobssh_hook_record_read(dirfd, "ctr-6", &rec, &e) == -ENOENT,
+       "  the supervisor and its record are gone");
 
     /* The supervisor's errors fail the hook with its text. */
     snprintf(path, sizeof(path), "%s/answer", tmp);
