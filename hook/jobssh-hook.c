@@ -435,11 +435,8 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
     else if (jobssh_settings_program(&env->settings, "jobssh-sshd", prog, sizeof(prog), &err) < 0)
         goto fail_err;
     if (!env->supervisor[0] && access(prog, X_OK) < 0) {
-        say(LOG_ERR,
-            "%s=%s holds no jobssh-sshd: it must name jobssh's program directory (%s), not "
-            "another Dropbear's",
-            env->dropbear_dir[0] ? "DROPBEAR_DIR" : "libexec_dir", env->settings.libexec_dir,
-            PKGLIBEXECDIR);
+        say(LOG_ERR, "container %s: %s: %s (is jobssh installed in %s?)", st.id, prog,
+            strerror(errno), env->settings.libexec_dir);
         goto out;
     }
     if (check_trusted(self, prog, S_IFREG, "the supervisor", &err) < 0)
@@ -594,6 +591,20 @@ int main(int argc, char *argv[])
     if (jobssh_hook_env_parse(environ, &env, &err) < 0 || self_init(&self, &err) < 0) {
         say(LOG_ERR, "%s", err.text);
         return 1;
+    }
+    /* Sarus sets DROPBEAR_DIR to its own Dropbear tree (also when it runs
+     * the hook for `sarus ssh-keygen` and `sarus run --ssh`): without
+     * jobssh's supervisor in it, jobssh's own program directory is used. */
+    if (env.dropbear_dir[0] && !env.supervisor[0]) {
+        char prog[PATH_MAX];
+        if (jobssh_snprintf(prog, sizeof(prog), "%s/jobssh-sshd", env.dropbear_dir) < 0 ||
+            access(prog, F_OK) < 0) {
+            syslog(LOG_DEBUG, "DROPBEAR_DIR=%s holds no jobssh-sshd: using %s", env.dropbear_dir,
+                   PKGLIBEXECDIR);
+            (void)jobssh_strlcpy(env.settings.libexec_dir, PKGLIBEXECDIR,
+                                 sizeof(env.settings.libexec_dir));
+            env.dropbear_dir[0] = '\0';
+        }
     }
     if (mode == JOBSSH_HOOK_KEYGEN)
         return do_keygen(&self, &env, overwrite);
