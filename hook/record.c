@@ -77,13 +77,14 @@ int jobssh_hook_record_open_dir(const char *dir, int *ret_fd, jobssh_error_t *er
         }
         r = jobssh_path_check(parent, &pol, err);
     }
+    /* (The error texts name the path already.) */
     if (r < 0)
-        return jobssh_error_prefix(err, -r, "record directory %s", dir);
+        return r;
     if ((r = jobssh_path_open_nofollow(parent, O_RDONLY | O_DIRECTORY, &parentfd, err)) < 0)
         return r;
     r = jobssh_path_mkdir_at(parentfd, slash + 1, 0700, geteuid(), JOBSSH_PATH_ANY_GID, ret_fd,
                              err);
-    return r < 0 ? jobssh_error_prefix(err, -r, "record directory %s", dir) : 0;
+    return r < 0 ? r : 0;
 }
 
 static int check_id(const char *id, jobssh_error_t *err)
