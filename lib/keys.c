@@ -155,9 +155,8 @@ static int fill_key_dir(const jobssh_settings_t *s, int dirfd, const char *dir, 
     if ((r = jobssh_files_write_at(dirfd, "id_ed25519.pub", line, strlen(line), 0600, err)) < 0)
         return r;
     /* The key logs in to the job's daemons only; no forwarding through it. */
-    snprintf(line, sizeof(line),
-             "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s %s\n", userpub,
-             comment);
+    snprintf(line, sizeof(line), "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s %s\n",
+             userpub, comment);
     return jobssh_files_write_at(dirfd, "authorized_keys", line, strlen(line), 0600, err);
 }
 
@@ -328,8 +327,8 @@ int jobssh_keys_remove(const jobssh_settings_t *s, const char *user, uint32_t jo
 }
 
 static const char *const key_files[] = {
-    "host_ed25519", "host_ed25519.pub", "id_dropbear", "id_ed25519", "id_ed25519.pub",
-    "authorized_keys",
+    "host_ed25519", "host_ed25519.pub", "id_dropbear",
+    "id_ed25519",   "id_ed25519.pub",   "authorized_keys",
 };
 
 /* Split the absolute path dir into its parent (in buf) and last component. */
@@ -393,8 +392,9 @@ int jobssh_keys_create_dir(const jobssh_settings_t *s, const char *dir, const ch
 
     if (geteuid() == 0)
         return jobssh_error_set(err, EPERM, "keys are made by their user, not root");
-    if (!comment[0] || strspn(comment, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                       "0123456789._@-") != strlen(comment) ||
+    if (!comment[0] ||
+        strspn(comment, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789._@-") != strlen(comment) ||
         strlen(comment) > 100)
         return jobssh_error_set(err, EINVAL, "bad key comment '%.64s'", comment);
     if ((r = split_dir(dir, parent, sizeof(parent), &name, err)) < 0)
