@@ -576,6 +576,9 @@ int main(int argc, char *argv[])
     bool overwrite = false;
 
     openlog("jobssh-hook", LOG_PID, LOG_DAEMON);
+    /* A supervisor that exits before reading its input is an error to
+     * report, not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
     if (jobssh_hook_mode_parse(argc > 1 ? argv[1] : NULL, &mode, &err) < 0) {
         say(LOG_ERR, "%s", err.text);
         return 1;
