@@ -131,8 +131,9 @@ static int make_key(const jobssh_settings_t *s, const char *dir, const char *nam
     return 0;
 }
 
-/* Fill the new directory dirfd (path dir) with the job's keys. */
-static int fill_key_dir(const jobssh_settings_t *s, int dirfd, const char *dir, uint32_t jobid,
+/* Fill the new directory dirfd (path dir) with a key set; comment ends the
+ * public key lines ("jobssh-<jobid>"). */
+static int fill_key_dir(const jobssh_settings_t *s, int dirfd, const char *dir, const char *comment,
                         jobssh_error_t *err)
 {
     char hostpub[512], userpub[512], line[700], src[PATH_MAX], dst[PATH_MAX], out[TOOL_OUTPUT_MAX];
@@ -150,14 +151,12 @@ static int fill_key_dir(const jobssh_settings_t *s, int dirfd, const char *dir, 
     snprintf(line, sizeof(line), "%s\n", hostpub);
     if ((r = jobssh_files_write_at(dirfd, "host_ed25519.pub", line, strlen(line), 0600, err)) < 0)
         return r;
-    snprintf(line, sizeof(line), "%s jobssh-%u\n", userpub, jobid);
+    snprintf(line, sizeof(line), "%s %s\n", userpub, comment);
     if ((r = jobssh_files_write_at(dirfd, "id_ed25519.pub", line, strlen(line), 0600, err)) < 0)
         return r;
     /* The key logs in to the job's daemons only; no forwarding through it. */
-    snprintf(line, sizeof(line),
-             "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s "
-             "jobssh-%u\n",
-             userpub, jobid);
+    snprintf(line, sizeof(line), "no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s %s\n",
+             userpub, comment);
     return jobssh_files_write_at(dirfd, "authorized_keys", line, strlen(line), 0600, err);
 }
 
@@ -254,7 +253,9 @@ int jobssh_keys_create(const jobssh_settings_t *s, const char *user, uint32_t jo
         r = jobssh_error_set_errno(err, errno, "couldn't open %s", tmpdir);
         goto fail;
     }
-    if ((r = fill_key_dir(s, tmpfd, tmpdir, jobid, err)) < 0)
+    char comment[24];
+    snprintf(comment, sizeof(comment), "jobssh-%u", jobid);
+    if ((r = fill_key_dir(s, tmpfd, tmpdir, comment, err)) < 0)
         goto fail;
     if (renameat(userfd, tmpname, userfd, name) < 0) {
         /* Another srun of the same job won the race: use its keys. */
@@ -323,4 +324,130 @@ int jobssh_keys_remove(const jobssh_settings_t *s, const char *user, uint32_t jo
         close(dfd);
     }
     return removed;
+}
+
+static const char *const key_files[] = {
+    "host_ed25519", "host_ed25519.pub", "id_dropbear",
+    "id_ed25519",   "id_ed25519.pub",   "authorized_keys",
+};
+
+/* Split the absolute path dir into its parent (in buf) and last component. */
+static int split_dir(const char *dir, char *buf, size_t size, const char **ret_name,
+                     jobssh_error_t *err)
+{
+    char *slash;
+
+    if (dir[0] != '/' || jobssh_strlcpy(buf, dir, size) < 0)
+        return jobssh_error_set(err, EINVAL, "%.100s: not an absolute path of at most %zu bytes",
+                                dir, size - 1);
+    slash = strrchr(buf, '/');
+    if (!slash[1] || strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0)
+        return jobssh_error_set(err, EINVAL, "%.100s: no directory name at its end", dir);
+    *ret_name = dir + (slash - buf) + 1;
+    if (slash == buf)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return 0;
+}
+
+int jobssh_keys_check_dir(const char *dir, jobssh_error_t *err)
+{
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    int r;
+
+    r = jobssh_path_open_nofollow(dir, O_RDONLY | O_DIRECTORY, &fd, err);
+    if (r < 0)
+        return r;
+    if (fstat(fd, &st) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't stat %s", dir);
+    if (st.st_uid != geteuid() || (st.st_mode & 077))
+        return jobssh_error_set(err, EPERM, "%s is not private to uid %u (owner %u, mode %04o)",
+                                dir, (unsigned)geteuid(), (unsigned)st.st_uid,
+                                (unsigned)(st.st_mode & 07777));
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(key_files); i++) {
+        if (fstatat(fd, key_files[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return jobssh_error_set_errno(err, errno, "%s/%s", dir, key_files[i]);
+        if (!S_ISREG(st.st_mode))
+            return jobssh_error_set(err, S_ISLNK(st.st_mode) ? ELOOP : EINVAL,
+                                    "%s/%s is not a regular file", dir, key_files[i]);
+        if (st.st_uid != geteuid() || (st.st_mode & 077))
+            return jobssh_error_set(err, EPERM,
+                                    "%s/%s is not private to uid %u (owner %u, mode %04o)", dir,
+                                    key_files[i], (unsigned)geteuid(), (unsigned)st.st_uid,
+                                    (unsigned)(st.st_mode & 07777));
+    }
+    return 0;
+}
+
+int jobssh_keys_create_dir(const jobssh_settings_t *s, const char *dir, const char *comment,
+                           bool overwrite, jobssh_error_t *err)
+{
+    _cleanup_close_ int parentfd = -1, tmpfd = -1;
+    char parent[PATH_MAX], tmpname[NAME_MAX + 1], tmpdir[PATH_MAX];
+    const char *name = NULL;
+    struct stat st;
+    int r;
+
+    if (geteuid() == 0)
+        return jobssh_error_set(err, EPERM, "keys are made by their user, not root");
+    if (!comment[0] ||
+        strspn(comment, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789._@-") != strlen(comment) ||
+        strlen(comment) > 100)
+        return jobssh_error_set(err, EINVAL, "bad key comment '%.64s'", comment);
+    if ((r = split_dir(dir, parent, sizeof(parent), &name, err)) < 0)
+        return r;
+    if ((r = jobssh_path_open_nofollow(parent, O_RDONLY | O_DIRECTORY, &parentfd, err)) < 0)
+        return r;
+    if (fstat(parentfd, &st) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't stat %s", parent);
+    if (st.st_uid != geteuid())
+        return jobssh_error_set(err, EPERM, "%s is owned by uid %u, not by uid %u", parent,
+                                (unsigned)st.st_uid, (unsigned)geteuid());
+    if (!overwrite) {
+        r = jobssh_keys_check_dir(dir, err);
+        if (r != -ENOENT)
+            return r;
+    }
+    if (jobssh_snprintf(tmpname, sizeof(tmpname), ".%.200s.%d.new", name, (int)getpid()) < 0 ||
+        jobssh_snprintf(tmpdir, sizeof(tmpdir), "%s/%s", strcmp(parent, "/") ? parent : "",
+                        tmpname) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", dir);
+    (void)jobssh_path_rmtree_at(parentfd, tmpname, NULL);
+    if (mkdirat(parentfd, tmpname, 0700) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't create %s", tmpdir);
+    tmpfd = openat(parentfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmpfd < 0) {
+        r = jobssh_error_set_errno(err, errno, "couldn't open %s", tmpdir);
+        goto fail;
+    }
+    if ((r = fill_key_dir(s, tmpfd, tmpdir, comment, err)) < 0)
+        goto fail;
+    if (renameat2(parentfd, tmpname, parentfd, name, RENAME_NOREPLACE) == 0)
+        return 1;
+    if (errno != EEXIST) {
+        r = jobssh_error_set_errno(err, errno, "couldn't rename %s to %s", tmpdir, dir);
+        goto fail;
+    }
+    if (!overwrite) { /* made by another process meanwhile: keep that one */
+        (void)jobssh_path_rmtree_at(parentfd, tmpname, NULL);
+        r = jobssh_keys_check_dir(dir, err);
+        return r < 0 ? r : 0;
+    }
+    /* Swap the new set in, then remove the old one (now under tmpname). */
+    if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
+        r = jobssh_error_set(err, ENOTDIR, "%s exists and is not a directory", dir);
+        goto fail;
+    }
+    if (renameat2(parentfd, tmpname, parentfd, name, RENAME_EXCHANGE) < 0) {
+        r = jobssh_error_set_errno(err, errno, "couldn't replace %s", dir);
+        goto fail;
+    }
+    (void)jobssh_path_rmtree_at(parentfd, tmpname, NULL);
+    return 1;
+fail:
+    (void)jobssh_path_rmtree_at(parentfd, tmpname, NULL);
+    return r;
 }

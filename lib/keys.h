@@ -19,6 +19,7 @@
 #ifndef JOBSSH_KEYS_H
 #define JOBSSH_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,5 +47,24 @@ int jobssh_keys_user_dir(const jobssh_settings_t *s, const char *user, uid_t uid
  * was removed. */
 int jobssh_keys_remove(const jobssh_settings_t *s, const char *user, uint32_t jobid,
                        jobssh_error_t *err);
+
+/* As the user: is dir (absolute) a complete key set of the caller? No
+ * component may be a symlink; dir must be a directory of the caller's with
+ * no group or other permissions, and hold every file listed above as a
+ * regular file of the caller's, also without group or other permissions.
+ * 0; -ENOENT when dir or one of the files is missing; -ELOOP, -EPERM,
+ * -ENOTDIR, -EINVAL naming the file otherwise. */
+int jobssh_keys_check_dir(const char *dir, jobssh_error_t *err);
+
+/* As the user (not root): make a key set (the files listed above; the public
+ * key lines end in comment, [A-Za-z0-9._@-] only) as the directory dir
+ * (absolute; its parent must exist, be the caller's and be reached without
+ * a symlink). Like a job's it is written under a temporary name next to it
+ * and renamed into place, so nobody sees half a key set. An existing one is
+ * kept, after jobssh_keys_check_dir(), unless overwrite: then the new set
+ * replaces it in one rename (RENAME_EXCHANGE) and the old one is removed.
+ * Returns 1 when it made a new set, 0 when it kept one. */
+int jobssh_keys_create_dir(const jobssh_settings_t *s, const char *dir, const char *comment,
+                           bool overwrite, jobssh_error_t *err);
 
 #endif
