@@ -45,8 +45,9 @@
  * and the run directory, and runs Dropbear there as the container process's
  * own uid and gid (uid 0 of a rootless container's user namespace
  * included). --port: that port only; --first-port: that one first, then the
- * tag's candidates. --home-ssh: the container's ~/.ssh shows a config that
- * includes the step's ssh_config (an overlay: nothing is written there). */
+ * tag's candidates. /dev/jobssh/ssh_config, bin and hostfile link to the
+ * step's files. --home-ssh (the container's ~/.ssh showing that config) is
+ * accepted and not done yet: ~/.ssh is left alone. */
 #include "config.h"
 
 #include <errno.h>
@@ -1304,6 +1305,21 @@ static int setup_container(sup_t *s, jobssh_error_t *err)
     if ((r = jobssh_client_paths(&s->conf, s->node, s->tag, &s->paths, err)) < 0 ||
         (r = make_step_dir(s, err)) < 0)
         return r;
+    /* Fixed names for the container's own processes, whose environment
+     * the runtime set before we came: ssh -F /dev/jobssh/ssh_config. */
+    static const char *const links[] = {"ssh_config", "bin", "hostfile"};
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(links); i++) {
+        char target[PATH_MAX], link[PATH_MAX];
+        if (jobssh_snprintf(target, sizeof(target), "%s/%s", s->paths.dir, links[i]) < 0 ||
+            jobssh_snprintf(link, sizeof(link), "%s/%s", JOBSSH_CONTAINER_DIR, links[i]) < 0 ||
+            symlink(target, link) < 0)
+            return jobssh_error_set_errno(err, errno ? errno : ENAMETOOLONG, "couldn't link %s/%s",
+                                          JOBSSH_CONTAINER_DIR, links[i]);
+    }
+    if (s->home_ssh)
+        jobssh_log(&logger, JOBSSH_LOG_INFO,
+                   "step %s: --home-ssh: ~/.ssh is left alone; use ssh -F %s/ssh_config", s->tag,
+                   JOBSSH_CONTAINER_DIR);
     if (jobssh_hostlist_expand(s->hosts, &hosts, &nhosts) < 0)
         return jobssh_error_set(err, EINVAL, "bad host list '%.80s'", s->hosts);
     prep_arg_t a = {.s = s, .hosts = hosts, .nhosts = nhosts};
