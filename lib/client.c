@@ -339,7 +339,21 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
                           const char *keydir, const char *tag, const char *user,
                           char *const hosts[], size_t nhosts, jobssh_error_t *err)
 {
-    _cleanup_close_ int dirfd = -1, authfd = -1, binfd = -1, keyfd = -1;
+    _cleanup_close_ int keyfd = -1;
+    int r;
+
+    /* The key directory and every directory above it: no symlink. */
+    if ((r = jobssh_path_open_nofollow(keydir, O_RDONLY | O_DIRECTORY, &keyfd, err)) < 0)
+        return r;
+    return jobssh_client_prepare_at(s, p, keyfd, keydir, NULL, tag, user, hosts, nhosts, err);
+}
+
+int jobssh_client_prepare_at(const jobssh_settings_t *s, const jobssh_client_paths_t *p, int keyfd,
+                             const char *keydir, const char *extra_key, const char *tag,
+                             const char *user, char *const hosts[], size_t nhosts,
+                             jobssh_error_t *err)
+{
+    _cleanup_close_ int dirfd = -1, authfd = -1, binfd = -1;
     _cleanup_free_ char *pub = NULL, *hostkey = NULL, *auth = NULL;
     char connect[PATH_MAX], name[PATH_MAX + 32];
     size_t len = 0;
@@ -348,9 +362,6 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
     dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd < 0)
         return jobssh_error_set_errno(err, errno, "couldn't open %s", p->dir);
-    /* The key directory and every directory above it: no symlink. */
-    if ((r = jobssh_path_open_nofollow(keydir, O_RDONLY | O_DIRECTORY, &keyfd, err)) < 0)
-        return r;
     if ((r = copy_key_file(keyfd, keydir, "host_ed25519", dirfd, "host_ed25519", err)) < 0 ||
         (r = copy_key_file(keyfd, keydir, "id_ed25519", dirfd, "id_ed25519", err)) < 0 ||
         (r = copy_key_file(keyfd, keydir, "id_dropbear", dirfd, "id_dropbear", err)) < 0)
@@ -359,8 +370,20 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
         return r;
     (void)jobssh_snprintf(name, sizeof(name), "%s/authorized_keys", keydir);
     if ((r = read_key_file(keyfd, keydir, "authorized_keys", &auth, &len, err)) < 0 ||
-        (r = jobssh_client_check_authorized_keys(auth, len, name, err)) < 0 ||
-        (r = jobssh_files_write_at(authfd, "authorized_keys", auth, len, 0600, err)) < 0)
+        (r = jobssh_client_check_authorized_keys(auth, len, name, err)) < 0)
+        return r;
+    if (extra_key) {
+        size_t elen = strlen(extra_key);
+        char *all = realloc(auth, len + elen + 2);
+        if (!all)
+            return jobssh_error_set(err, ENOMEM, "out of memory");
+        auth = all;
+        if (len > 0 && auth[len - 1] != '\n')
+            auth[len++] = '\n';
+        memcpy(auth + len, extra_key, elen);
+        len += elen;
+    }
+    if ((r = jobssh_files_write_at(authfd, "authorized_keys", auth, len, 0600, err)) < 0)
         return r;
     if ((r = read_key_file(keyfd, keydir, "host_ed25519.pub", &pub, &len, err)) < 0)
         return r;

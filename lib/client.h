@@ -60,6 +60,14 @@ int jobssh_client_prepare(const jobssh_settings_t *s, const jobssh_client_paths_
                           const char *keydir, const char *tag, const char *user,
                           char *const hosts[], size_t nhosts, jobssh_error_t *err);
 
+/* The same from the key directory open at keyfd (keydir names it in
+ * errors), with extra_key (NULL: none), authorized_keys lines already
+ * checked with jobssh_client_check_authorized_keys(), added to the keys
+ * the daemon accepts. */
+int jobssh_client_prepare_at(const jobssh_settings_t *s, const jobssh_client_paths_t *p, int keyfd,
+                             const char *keydir, const char *extra_key, const char *tag,
+                             const char *user, char *const hosts[], size_t nhosts,
+                             jobssh_error_t *err);
 /* Is text (len bytes, the file name) an authorized_keys file: no NUL byte,
  * at least one key line ("[options] TYPE BASE64 [comment]"), and only key
  * lines, comments and empty lines? 0, or -EINVAL naming the line. */

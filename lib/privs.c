@@ -3,6 +3,9 @@
 #include "config.h"
 #endif
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/securebits.h>
+#include <stdio.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -60,8 +63,52 @@ static bool has_group(const gid_t *groups, int n, gid_t g)
     return false;
 }
 
+/* Does this user namespace deny setgroups() (a mapping written without
+ * CAP_SETGID in the parent namespace)? */
+static bool setgroups_denied(void)
+{
+    char buf[16] = "";
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    return n > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
+int jobssh_privs_initial_userns(void)
+{
+    char buf[256];
+    unsigned long in, out, count;
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        return -EIO;
+    buf[n] = '\0';
+    /* one line, "0 0 4294967295" */
+    if (sscanf(buf, "%lu %lu %lu", &in, &out, &count) != 3)
+        return 0;
+    char *nl = strchr(buf, '\n');
+    return in == 0 && out == 0 && count == 4294967295UL && (!nl || nl[1] == '\0');
+}
+
 static int check_target(const jobssh_privs_t *p, jobssh_error_t *err)
 {
+    if (p->userns) {
+        int r = jobssh_privs_initial_userns();
+        if (r != 0)
+            return jobssh_error_set(err, EPERM,
+                                    "refusing container ids outside a container's user namespace");
+        if (p->uid == (uid_t)-1 || p->gid == (gid_t)-1 || p->ngroups < 0 ||
+            p->ngroups > JOBSSH_PRIVS_MAX_GROUPS)
+            return jobssh_error_set(err, EINVAL, "invalid uid, gid or group count");
+        return 0;
+    }
     if (p->uid == 0 || p->gid == 0)
         return jobssh_error_set(err, EPERM, "refusing to drop privileges to uid %u gid %u (root)",
                                 (unsigned)p->uid, (unsigned)p->gid);
@@ -179,7 +226,15 @@ int jobssh_privs_drop(const jobssh_privs_t *p, jobssh_error_t *err)
         return r;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't set keep-caps");
-    if (setgroups((size_t)p->ngroups, p->groups) < 0)
+    /* uid 0 of a container's user namespace: executing a program must not
+     * make it privileged there (locked, so that it cannot be undone). */
+    if (p->userns && p->uid == 0 &&
+        prctl(PR_SET_SECUREBITS,
+              SECBIT_KEEP_CAPS | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                  SECBIT_NO_SETUID_FIXUP_LOCKED,
+              0, 0, 0) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't lock the securebits");
+    if (setgroups((size_t)p->ngroups, p->groups) < 0 && !(p->userns && setgroups_denied()))
         return jobssh_error_set_errno(err, errno, "couldn't set the supplementary groups");
     if (setresgid(p->gid, p->gid, p->gid) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't set gid %u", (unsigned)p->gid);
@@ -193,11 +248,71 @@ int jobssh_privs_drop(const jobssh_privs_t *p, jobssh_error_t *err)
     r = drop_caps(err);
     if (r < 0)
         return r;
-    /* none of these may work any more */
-    if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || setegid(0) == 0 ||
-        setgroups(0, NULL) == 0)
+    /* none of these may work any more (uid 0 of a container's namespace
+     * is the target itself: verify_caps() below shows it has no power) */
+    if ((p->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) ||
+        (p->gid != 0 && (setgid(0) == 0 || setegid(0) == 0)) || setgroups(0, NULL) == 0)
         return jobssh_error_set(err, EPERM, "root could be regained after dropping privileges");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't set no_new_privs");
     return jobssh_privs_verify(p, err);
+}
+
+/* One "Name:\t..." field of a status file, or NULL. */
+static const char *status_field(const char *text, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, name, len) == 0 && l[len] == ':')
+            return l + len + 1;
+    return NULL;
+}
+
+static int status_ids(const char *field, unsigned long ids[4])
+{
+    return field && sscanf(field, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) == 4
+               ? 0
+               : -EINVAL;
+}
+
+int jobssh_privs_of_pid(int proc_fd, pid_t pid, jobssh_privs_t *ret, jobssh_error_t *err)
+{
+    char path[32], buf[8192];
+    unsigned long u[4], g[4];
+    const char *groups;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "%d/status", (int)pid);
+    fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't read the ids of pid %d", (int)pid);
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return jobssh_error_set(err, EIO, "couldn't read the ids of pid %d", (int)pid);
+    buf[n] = '\0';
+    if (status_ids(status_field(buf, "Uid"), u) < 0 || status_ids(status_field(buf, "Gid"), g) < 0)
+        return jobssh_error_set(err, EIO, "no ids in the status of pid %d", (int)pid);
+    if (u[0] != u[1] || u[0] != u[2] || g[0] != g[1] || g[0] != g[2])
+        return jobssh_error_set(err, EPERM,
+                                "pid %d changes ids (uids %lu/%lu/%lu, gids %lu/%lu/%lu)", (int)pid,
+                                u[0], u[1], u[2], g[0], g[1], g[2]);
+    memset(ret, 0, sizeof(*ret));
+    ret->uid = (uid_t)u[0];
+    ret->gid = (gid_t)g[0];
+    groups = status_field(buf, "Groups");
+    for (char *end; groups && *groups && *groups != '\n';) {
+        unsigned long v = strtoul(groups, &end, 10);
+        if (end == groups)
+            break;
+        groups = end;
+        /* 65534: the overflow id of ids the namespace does not map */
+        if (v != 65534 && v <= 0xfffffffeUL && ret->ngroups < JOBSSH_PRIVS_MAX_GROUPS)
+            ret->groups[ret->ngroups++] = (gid_t)v;
+        while (*groups == ' ' || *groups == '\t')
+            groups++;
+    }
+    return 0;
 }

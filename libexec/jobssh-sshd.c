@@ -23,7 +23,31 @@
  * while PID lives; on SIGTERM (or when its parent dies) it kills the daemon
  * and every process left below it, removes the step directory and exits.
  * Root never writes into the user's directory: every file there is written
- * by a child that has dropped to the user. */
+ * by a child that has dropped to the user.
+ *
+ * Container mode (the OCI hook, and srun --container):
+ *
+ *   jobssh-sshd --container --join-pid PID --tag TAG --user NAME --uid UID
+ *               --gid GID --node NODE [--hosts NODELIST] [--keydir DIR]
+ *               [--port N | --first-port N] [--home-ssh] [--no-pid-ns]
+ *               [--authorized-key-file FILE] [--pidfile-container PATH]
+ *               [--pidfile-host PATH] -- basedir=DIR [settings...]
+ *
+ * PID is a container's process, which must run as UID (as the host sees
+ * it). The supervisor may then also run as that user itself (a rootless
+ * runtime), and it does not end with its parent: it ends with PID, or on
+ * SIGTERM. Before joining anything it opens the programs it will copy into
+ * the container, the key directory (DIR, or the job's), and reads FILE as
+ * the user; a child that stays outside as the user writes Dropbear's pid to
+ * the host's pidfile and removes it at the end. It joins PID's namespaces
+ * (its user namespace first; not its PID namespace with --no-pid-ns), mounts
+ * a tmpfs on the container's /dev/jobssh (lib/container.h) with the copies
+ * and the run directory, and runs Dropbear there as the container process's
+ * own uid and gid (uid 0 of a rootless container's user namespace
+ * included). --port: that port only; --first-port: that one first, then the
+ * tag's candidates. /dev/jobssh/ssh_config, bin and hostfile link to the
+ * step's files. --home-ssh (the container's ~/.ssh showing that config) is
+ * accepted and not done yet: ~/.ssh is left alone. */
 #include "config.h"
 
 #include <errno.h>
@@ -46,12 +70,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <syslog.h>
+#include <sys/mount.h>
 
 #include "lib/cgroup.h"
 #include "lib/client.h"
+#include "lib/container.h"
 #include "lib/error.h"
 #include "lib/files.h"
 #include "lib/keys.h"
@@ -96,8 +123,25 @@ typedef struct sup {
     char *envbuf;
     unsigned short port;
     pid_t daemon;
-    int node_fd;       /* <rundir>/<node>, root's */
-    int proc_fd;       /* the host's /proc, opened before joining any namespace */
+    int node_fd; /* <rundir>/<node>, root's */
+    int proc_fd; /* the host's /proc, opened before joining any namespace */
+    /* container mode */
+    bool container;
+    bool no_pid_ns;
+    bool home_ssh;
+    unsigned short fixed_port, first_port;
+    const char *keydir_arg;
+    const char *auth_key_file;
+    const char *pidfile_container;
+    const char *pidfile_host;
+    int prog_fd[4];  /* the programs copied into the container */
+    int keyfd;       /* the key directory, opened outside */
+    char *extra_key; /* the lines of --authorized-key-file */
+    int pid_pipe;    /* to the child that writes --pidfile-host */
+    pid_t pid_writer;
+    bool mounted;     /* /dev/jobssh is ours */
+    bool ssh_overlay; /* ~/.ssh has our overlay */
+    char ssh_dir[PATH_MAX];
     char skipped[160]; /* the first candidate port passed over, and why */
     unsigned nskipped; /* how many were */
 } sup_t;
@@ -153,6 +197,15 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
         {"jobid", required_argument, NULL, 'j'},
         {"launcher-done", required_argument, NULL, 'L'},
         {"mnt-ns-fd", required_argument, NULL, 'M'},
+        {"container", no_argument, NULL, 'c'},
+        {"no-pid-ns", no_argument, NULL, 'N'},
+        {"home-ssh", no_argument, NULL, 'h'},
+        {"keydir", required_argument, NULL, 'k'},
+        {"port", required_argument, NULL, 'P'},
+        {"first-port", required_argument, NULL, 'F'},
+        {"authorized-key-file", required_argument, NULL, 'A'},
+        {"pidfile-container", required_argument, NULL, 'C'},
+        {"pidfile-host", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     unsigned long v;
@@ -199,6 +252,46 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
                 return jobssh_error_set(err, EINVAL, "--mnt-ns-fd %s: not an fd above 2", optarg);
             s->mnt_ns_fd = (int)v;
             break;
+        case 'c':
+            s->container = true;
+            break;
+        case 'N':
+            s->no_pid_ns = true;
+            break;
+        case 'h':
+            s->home_ssh = true;
+            break;
+        case 'k':
+            if (optarg[0] != '/')
+                return jobssh_error_set(err, EINVAL, "--keydir %s: not an absolute path", optarg);
+            s->keydir_arg = optarg;
+            break;
+        case 'P':
+        case 'F':
+            if (parse_uint(optarg, 65535, &v) < 0 || v < 1)
+                return jobssh_error_set(err, EINVAL, "--%s %s: not a port (1-65535)",
+                                        c == 'P' ? "port" : "first-port", optarg);
+            if (c == 'P')
+                s->fixed_port = (unsigned short)v;
+            else
+                s->first_port = (unsigned short)v;
+            break;
+        case 'A':
+        case 'C':
+        case 'D':
+            if (optarg[0] != '/')
+                return jobssh_error_set(err, EINVAL, "--%s %s: not an absolute path",
+                                        c == 'A'   ? "authorized-key-file"
+                                        : c == 'C' ? "pidfile-container"
+                                                   : "pidfile-host",
+                                        optarg);
+            if (c == 'A')
+                s->auth_key_file = optarg;
+            else if (c == 'C')
+                s->pidfile_container = optarg;
+            else
+                s->pidfile_host = optarg;
+            break;
         default:
             return jobssh_error_set(err, EINVAL, "unknown argument '%s'", argv[optind - 1]);
         }
@@ -206,6 +299,16 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
     if (!s->tag || !s->user || !s->node || s->uid == 0 || s->join_pid == 0)
         return jobssh_error_set(err, EINVAL,
                                 "--tag, --user, --uid (not 0), --node and --join-pid are required");
+    if (!s->container &&
+        (s->no_pid_ns || s->home_ssh || s->keydir_arg || s->fixed_port || s->first_port ||
+         s->auth_key_file || s->pidfile_container || s->pidfile_host))
+        return jobssh_error_set(err, EINVAL,
+                                "--no-pid-ns, --home-ssh, --keydir, --port, --first-port, "
+                                "--authorized-key-file and --pidfile-* need --container");
+    if (s->fixed_port && s->first_port)
+        return jobssh_error_set(err, EINVAL, "--port and --first-port exclude each other");
+    if (s->container && s->mnt_ns_fd >= 0)
+        return jobssh_error_set(err, EINVAL, "--mnt-ns-fd and --container exclude each other");
     if (!s->hosts)
         s->hosts = s->node;
     if (jobssh_settings_parse(argc - optind, argv + optind, &s->conf, err) < 0)
@@ -239,6 +342,21 @@ static int read_env(sup_t *s, jobssh_error_t *err)
     return 0;
 }
 
+/* In the container's fresh tmpfs, ours alone: <rundir>/<node>, 0755. */
+static int container_node_dir(sup_t *s, jobssh_error_t *err)
+{
+    _cleanup_close_ int run = -1;
+
+    if (strchr(s->node, '/') || s->node[0] == '.' || !s->node[0])
+        return jobssh_error_set(err, EINVAL, "bad node name '%.64s'", s->node);
+    if ((mkdir(s->conf.rundir, 0755) < 0 && errno != EEXIST) ||
+        (run = open(s->conf.rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (mkdirat(run, s->node, 0755) < 0 && errno != EEXIST) ||
+        (s->node_fd = openat(run, s->node, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't make %s/%s", s->conf.rundir, s->node);
+    return 0;
+}
+
 /* <rundir> and <rundir>/<node>: root's, 0755; <rundir>/<node>/<tag>: the
  * user's, 0700. Made in the job's mount namespace. */
 static int make_step_dir(sup_t *s, jobssh_error_t *err)
@@ -246,12 +364,16 @@ static int make_step_dir(sup_t *s, jobssh_error_t *err)
     _cleanup_close_ int step = -1;
     int r;
 
-    r = jobssh_job_node_dir(&s->conf, s->node, &s->node_fd, err);
+    if (s->container)
+        r = container_node_dir(s, err);
+    else
+        r = jobssh_job_node_dir(&s->conf, s->node, &s->node_fd, err);
     if (r < 0)
         return r;
     /* A step directory left by a killed supervisor of the same tag goes. */
     (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
-    r = jobssh_path_mkdir_at(s->node_fd, s->paths.name, 0700, s->uid, s->gid, &step, err);
+    r = jobssh_path_mkdir_at(s->node_fd, s->paths.name, 0700, s->privs.uid, s->privs.gid, &step,
+                             err);
     if (r < 0)
         return r;
     return 0;
@@ -269,10 +391,21 @@ static void write_pidfile(sup_t *s)
     (void)jobssh_files_write_at(s->node_fd, name, line, strlen(line), 0644, NULL);
 }
 
-/* Runs in forked children: become the user for good. */
+/* Runs in forked children: become the user for good. Not as root (a
+ * rootless runtime's hook, before joining the container's user namespace)
+ * we are the user already: only no_new_privs is left to set. */
 static int become_user(void *arg, jobssh_error_t *err)
 {
     sup_t *s = arg;
+
+    if (geteuid() != 0 && !s->privs.userns) {
+        if (getuid() != s->privs.uid || geteuid() != s->privs.uid)
+            return jobssh_error_set(err, EPERM, "running as uid %u, not as uid %u",
+                                    (unsigned)geteuid(), (unsigned)s->privs.uid);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't set no_new_privs");
+        return 0;
+    }
     return jobssh_privs_drop(&s->privs, err);
 }
 
@@ -335,6 +468,13 @@ static int prepare_as_user(void *arg, jobssh_error_t *err)
         return r;
     if (a->status)
         return jobssh_client_write_status(&s->paths, a->status, err);
+    if (s->container) {
+        r = jobssh_client_prepare_at(&s->conf, &s->paths, s->keyfd, s->keydir, s->extra_key, s->tag,
+                                     s->user, a->hosts, a->nhosts, err);
+        if (r < 0)
+            return jobssh_error_prefix(err, -r, "couldn't prepare %s", s->paths.dir);
+        return r;
+    }
     if ((r = wait_for_keys(s, err)) < 0)
         return r;
     r = jobssh_client_prepare(&s->conf, &s->paths, s->keydir, s->tag, s->user, a->hosts, a->nhosts,
@@ -448,7 +588,7 @@ static int daemon_pre_exec(void *arg, jobssh_error_t *err)
 
     /* The daemon and its sessions belong to the job: its cgroups first,
      * while still root. */
-    if ((r = jobssh_cgroup_enter(&a->s->cgroups, err)) < 0)
+    if (!a->s->container && (r = jobssh_cgroup_enter(&a->s->cgroups, err)) < 0)
         return r;
     if ((r = become_user(a->s, err)) < 0)
         return r;
@@ -479,10 +619,13 @@ static int start_daemon(sup_t *s, unsigned short port, pid_t *ret_pid, jobssh_er
     snprintf(comment, sizeof(comment), "jobssh-%s", s->tag);
     if (jobssh_snprintf(hostkey, sizeof(hostkey), "%s/host_ed25519", s->paths.dir) < 0 ||
         jobssh_snprintf(auth, sizeof(auth), "%s/auth", s->paths.dir) < 0 ||
-        jobssh_snprintf(pidf, sizeof(pidf), "%s/dropbear.pid", s->paths.dir) < 0 ||
+        jobssh_snprintf(pidf, sizeof(pidf), "%s/dropbear.pid",
+                        s->pidfile_container ? "" : s->paths.dir) < 0 ||
         jobssh_snprintf(logp, sizeof(logp), "%s/dropbear.log", s->paths.dir) < 0 ||
         jobssh_snprintf(ident, sizeof(ident), "%s:%s:%s", s->user, s->home, s->shell) < 0)
         return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", s->paths.dir);
+    if (s->pidfile_container && jobssh_strlcpy(pidf, s->pidfile_container, sizeof(pidf)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "--pidfile-container: path too long");
     // clang-format off
     char *const argv[] = {
         prog,
@@ -578,11 +721,17 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
     char want[64];
     int n = jobssh_port_candidates(s->tag, s->conf.ports.low, s->conf.ports.high,
                                    (unsigned)s->conf.port_count, ports);
+
+    if (s->fixed_port) {
+        ports[0] = s->fixed_port;
+        n = 1;
+    }
     long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
 
     if (n <= 0)
         return jobssh_error_set(err, EINVAL, "no candidate ports for tag %s", s->tag);
     snprintf(want, sizeof(want), "jobssh-%s", s->tag);
+    const char *last_why = "in use";
     for (int i = 0; i < n; i++) {
         const char *why = "in use";
         pid_t pid;
@@ -598,20 +747,24 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
             s->port = ports[i];
             return 0;
         }
+        last_why = why;
         /* The first port passed over, and how many, for the ready line. */
         if (s->nskipped++ == 0)
             snprintf(s->skipped, sizeof(s->skipped), "port %u %s", (unsigned)ports[i], why);
     }
+    if (s->fixed_port)
+        return jobssh_error_set(err, EADDRINUSE, "port %u, the one asked for, is %s",
+                                (unsigned)s->fixed_port, last_why);
     return jobssh_error_set(err, EADDRINUSE, "no free port among the %d candidates of %s in %u-%u",
                             n, s->tag, s->conf.ports.low, s->conf.ports.high);
 }
 
 /* SIGKILL our children as listed in /proc/thread-self/children (we are
  * single-threaded: that is all of them). -1 when the kernel lacks the file. */
-static int kill_listed_children(unsigned *found)
+static int kill_listed_children(int proc_fd, unsigned *found)
 {
     char buf[65536];
-    int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+    int fd = openat(proc_fd, "thread-self/children", O_RDONLY | O_CLOEXEC);
     ssize_t n;
 
     if (fd < 0)
@@ -629,20 +782,46 @@ static int kill_listed_children(unsigned *found)
     return 0;
 }
 
-/* SIGKILL our children found by a scan of /proc. */
-static void kill_scanned_children(unsigned *found)
+/* The parent of pid from <proc_fd>/<pid>/stat, or 0. */
+static pid_t ppid_at(int proc_fd, int pid)
+{
+    char path[32], buf[512];
+    int fd, ppid = 0;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%d/stat", pid);
+    fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything but ends at the last ')' */
+    char *p = strrchr(buf, ')');
+    if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return 0;
+    return (pid_t)ppid;
+}
+
+/* SIGKILL our children found by a scan of /proc (the host's: in container
+ * mode the mount namespace's /proc is the container's). */
+static void kill_scanned_children(int proc_fd, unsigned *found)
 {
     pid_t self = getpid();
-    DIR *d = opendir("/proc");
+    int fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *de;
 
-    if (!d)
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
         return;
+    }
     for (unsigned n = 0; n < 1000000 && (de = readdir(d)); n++) {
         int pid = atoi(de->d_name);
-        pid_t ppid = 0;
-        if (pid > 1 && pid != self && jobssh_proc_ppid(pid, &ppid) == 0 && ppid == self &&
-            kill(pid, SIGKILL) == 0)
+        if (pid > 1 && pid != self && ppid_at(proc_fd, pid) == self && kill(pid, SIGKILL) == 0)
             (*found)++;
     }
     closedir(d);
@@ -652,16 +831,18 @@ static void kill_scanned_children(unsigned *found)
  * children), bounded. The children file is quick but, by its kernel
  * documentation, not exact while children fork or exit; the last round is a
  * full scan. */
-static void kill_descendants(void)
+static void kill_descendants(int proc_fd)
 {
     bool listed = true;
 
+    if (proc_fd < 0)
+        return;
     for (unsigned round = 0; round < 50; round++) {
         unsigned found = 0;
 
-        if (!listed || kill_listed_children(&found) < 0) {
+        if (!listed || kill_listed_children(proc_fd, &found) < 0) {
             listed = false;
-            kill_scanned_children(&found);
+            kill_scanned_children(proc_fd, &found);
         }
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
@@ -718,7 +899,26 @@ static void teardown(sup_t *s)
             usleep(20000);
         }
     }
-    kill_descendants();
+    /* The host's pid file goes first: its writer is one of our children. */
+    if (s->pid_pipe >= 0) {
+        close(s->pid_pipe);
+        s->pid_pipe = -1;
+        if (s->pid_writer > 0 && jobssh_spawn_wait(s->pid_writer, 2000, NULL, NULL) < 0)
+            (void)jobssh_spawn_kill(s->pid_writer, 1000);
+    }
+    kill_descendants(s->proc_fd);
+    if (s->container) {
+        jobssh_error_t err = {{0}};
+        if (s->ssh_overlay && umount2(s->ssh_dir, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+            jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: couldn't unmount %s: %s", s->tag,
+                       s->ssh_dir, strerror(errno));
+        if (s->node_fd >= 0)
+            close(s->node_fd);
+        s->node_fd = -1;
+        if (s->mounted && jobssh_container_unmount(JOBSSH_CONTAINER_DEV, &err) < 0)
+            jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: %s", s->tag, err.text);
+        return;
+    }
     if (s->node_fd >= 0) {
         char name[128];
         (void)jobssh_path_rmtree_at(s->node_fd, s->paths.name, NULL);
@@ -768,7 +968,13 @@ static void supervise(sup_t *s, const sigset_t *mask)
 
     for (;;) {
         siginfo_t si;
-        int sig = sigwaitinfo(mask, &si);
+        struct timespec tick = {.tv_sec = 1};
+        int sig = s->container ? sigtimedwait(mask, &si, &tick) : sigwaitinfo(mask, &si);
+        if (s->container && !served_alive(s)) {
+            jobssh_log(&logger, JOBSSH_LOG_INFO, "step %s: the container's process %d has ended",
+                       s->tag, (int)s->join_pid);
+            return;
+        }
         if (sig < 0)
             continue;
         if (sig != SIGCHLD)
@@ -784,6 +990,12 @@ static void supervise(sup_t *s, const sigset_t *mask)
             jobssh_log(&logger, JOBSSH_LOG_WARN, "step %s: the ssh daemon on port %u %s", s->tag,
                        s->port, jobssh_status_str(status, buf));
             s->daemon = 0;
+            /* A container's daemon dies first when the container ends (its
+             * PID namespace goes): give its process a moment to be gone. */
+            if (s->container && s->join_pidfd >= 0) {
+                struct pollfd pfd = {.fd = s->join_pidfd, .events = POLLIN};
+                (void)poll(&pfd, 1, 500);
+            }
             if (!served_alive(s)) {
                 jobssh_log(&logger, JOBSSH_LOG_INFO,
                            "step %s: pid %d has ended: not restarting the ssh daemon", s->tag,
@@ -804,6 +1016,325 @@ static void supervise(sup_t *s, const sigset_t *mask)
                 s->daemon = np;
         }
     }
+}
+
+/* ---- container mode -------------------------------------------------- */
+
+/* Copied into the container's tmpfs: the server, the client for images
+ * without one, and the client wrapper. */
+static const char *const container_progs[] = {"dropbear", "dbclient", "jobssh-connect"};
+
+typedef struct key_read {
+    sup_t *s;
+    int fd; /* the pipe to the supervisor */
+} key_read_t;
+
+#define EXTRA_KEY_MAX 16384
+
+/* As the user, outside: read --authorized-key-file and pass it on. */
+static int read_key_as_user(void *arg, jobssh_error_t *err)
+{
+    key_read_t *k = arg;
+    _cleanup_free_ char *buf = NULL;
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    size_t len = 0;
+    int r = become_user(k->s, err);
+
+    if (r < 0)
+        return r;
+    fd = open(k->s->auth_key_file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", k->s->auth_key_file);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return jobssh_error_set(err, EINVAL, "%s is not a regular file", k->s->auth_key_file);
+    if (st.st_size > EXTRA_KEY_MAX)
+        return jobssh_error_set(err, EFBIG, "%s is larger than %d bytes", k->s->auth_key_file,
+                                EXTRA_KEY_MAX);
+    if ((r = jobssh_read_fd(fd, EXTRA_KEY_MAX, &buf, &len)) < 0)
+        return jobssh_error_set_errno(err, -r, "couldn't read %s", k->s->auth_key_file);
+    if ((r = jobssh_client_check_authorized_keys(buf, len, k->s->auth_key_file, err)) < 0)
+        return r;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(k->fd, buf + off, len - off);
+        if (n <= 0)
+            return jobssh_error_set_errno(err, n < 0 ? errno : EIO, "couldn't pass on %s",
+                                          k->s->auth_key_file);
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+static int read_extra_key(sup_t *s, jobssh_error_t *err)
+{
+    int p[2], r;
+    size_t len = 0;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return jobssh_error_set_errno(err, errno, "pipe");
+    key_read_t k = {.s = s, .fd = p[1]};
+    r = run_child(read_key_as_user, &k, err);
+    close(p[1]);
+    if (r == 0 && (r = jobssh_read_fd(p[0], EXTRA_KEY_MAX, &s->extra_key, &len)) < 0)
+        r = jobssh_error_set_errno(err, -r, "couldn't read %s", s->auth_key_file);
+    close(p[0]);
+    return r;
+}
+
+/* A child that stays outside the container as the user: it writes the
+ * daemon's pid (one line from the pipe) to --pidfile-host, and removes
+ * that file when the pipe closes. */
+static void pid_writer(sup_t *s, int in)
+{
+    jobssh_error_t err = {{0}};
+    char line[32];
+    size_t len = 0;
+    bool wrote = false;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (become_user(s, &err) < 0) {
+        jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: --pidfile-host: %s", s->tag, err.text);
+        _exit(1);
+    }
+    for (unsigned i = 0; i < 1000; i++) {
+        ssize_t n = read(in, line + len, sizeof(line) - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (memchr(line, '\n', len) || len == sizeof(line) - 1)
+            break;
+    }
+    char *nl = len > 0 ? memchr(line, '\n', len) : NULL;
+    if (nl) {
+        int fd = open(s->pidfile_host, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, line, (size_t)(nl - line + 1)) < 0)
+            jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: couldn't write %s: %s", s->tag,
+                       s->pidfile_host, strerror(errno));
+        else
+            wrote = true;
+        if (fd >= 0)
+            close(fd);
+        for (unsigned i = 0; i < 1000000 && read(in, line, sizeof(line)) > 0; i++)
+            ;
+    }
+    if (wrote)
+        (void)unlink(s->pidfile_host);
+    _exit(0);
+}
+
+static int start_pid_writer(sup_t *s, jobssh_error_t *err)
+{
+    int p[2];
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return jobssh_error_set_errno(err, errno, "pipe");
+    pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return jobssh_error_set_errno(err, errno, "fork");
+    }
+    if (pid == 0) {
+        close(p[1]);
+        pid_writer(s, p[0]);
+    }
+    close(p[0]);
+    s->pid_pipe = p[1];
+    s->pid_writer = pid;
+    return 0;
+}
+
+/* Outside the container: check that its process is the user's, open what
+ * will be copied in and the key directory, read the extra key. */
+static int container_outside(sup_t *s, jobssh_error_t *err)
+{
+    jobssh_privs_t host;
+    struct stat st;
+    int r;
+
+    if ((r = jobssh_privs_of_pid(s->proc_fd, s->join_pid, &host, err)) < 0)
+        return r;
+    if (host.uid != s->uid)
+        return jobssh_error_set(err, EPERM,
+                                "the container's process %d runs as uid %u, not as %s (uid %u)",
+                                (int)s->join_pid, (unsigned)host.uid, s->user, (unsigned)s->uid);
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(container_progs); i++) {
+        char path[PATH_MAX];
+        if ((r = jobssh_settings_program(&s->conf, container_progs[i], path, sizeof(path), err)) <
+            0)
+            return r;
+        s->prog_fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->prog_fd[i] < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
+    }
+    if (s->keydir_arg) {
+        if (jobssh_strlcpy(s->keydir, s->keydir_arg, sizeof(s->keydir)) < 0)
+            return jobssh_error_set(err, ENAMETOOLONG, "--keydir: path too long");
+    } else {
+        unsigned long job = strtoul(s->jobid ? s->jobid : s->tag, NULL, 10);
+        if ((r = jobssh_keys_dir(&s->conf, s->user, (uint32_t)job, s->keydir, sizeof(s->keydir),
+                                 err)) < 0)
+            return r;
+    }
+    /* No symlink on the way; the user's alone. */
+    if ((r = jobssh_path_open_nofollow(s->keydir, O_RDONLY | O_DIRECTORY, &s->keyfd, err)) < 0)
+        return r;
+    if (fstat(s->keyfd, &st) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't stat %s", s->keydir);
+    if (st.st_uid != s->uid || (st.st_mode & 077))
+        return jobssh_error_set(err, EPERM, "%s is not private to uid %u (owner %u, mode %04o)",
+                                s->keydir, (unsigned)s->uid, (unsigned)st.st_uid,
+                                (unsigned)(st.st_mode & 07777));
+    if (s->auth_key_file && (r = read_extra_key(s, err)) < 0)
+        return r;
+    if (s->pidfile_host && (r = start_pid_writer(s, err)) < 0)
+        return r;
+    return 0;
+}
+
+/* Is the container's process in a user namespace other than ours? */
+static int own_userns(const sup_t *s, bool *ret)
+{
+    char path[48];
+    struct stat a, b;
+
+    snprintf(path, sizeof(path), "%d/ns/user", (int)s->join_pid);
+    if (fstatat(s->proc_fd, "thread-self/ns/user", &a, 0) < 0 ||
+        fstatat(s->proc_fd, path, &b, 0) < 0)
+        return -errno;
+    *ret = a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+    return 0;
+}
+
+/* Join the container, mount our tmpfs in it with the programs, and take the
+ * ids of its process (as its user namespace sees them). */
+static int container_join(sup_t *s, jobssh_error_t *err)
+{
+    _cleanup_close_ int dir = -1, bin = -1;
+    jobssh_error_t cgerr = {{0}};
+    jobssh_privs_t cp;
+    bool userns = false;
+    unsigned flags = JOBSSH_NS_ALL;
+    int r;
+
+    if ((r = own_userns(s, &userns)) < 0)
+        return jobssh_error_set_errno(err, -r, "couldn't read the user namespace of pid %d",
+                                      (int)s->join_pid);
+    /* Nothing of the host's root may come along: its groups, and a process
+     * the container's root could ptrace once we are in its namespace. */
+    if (geteuid() == 0 && setgroups(0, NULL) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't clear the supplementary groups");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't make the supervisor undumpable");
+    /* Our children (the daemon, the sessions) belong to the container's
+     * cgroups; a failure costs accounting, not the service. */
+    if (s->cgroups.n > 0 && jobssh_cgroup_enter(&s->cgroups, &cgerr) < 0)
+        jobssh_log(&logger, JOBSSH_LOG_WARN,
+                   "step %s: the sessions stay outside the container's cgroups: %s", s->tag,
+                   cgerr.text);
+    if (s->no_pid_ns)
+        flags &= ~(unsigned)JOBSSH_NS_PID;
+    if ((r = jobssh_ns_join(s->join_pid, flags, err)) < 0)
+        return r;
+    if ((r = jobssh_privs_of_pid(s->proc_fd, s->join_pid, &cp, err)) < 0)
+        return r;
+    cp.userns = userns;
+    /* Ids that the container's user namespace maps (ours may not be mapped
+     * there: files could not be made): its root if it has one, else its
+     * process's. The capabilities in the namespace stay. */
+    if (userns &&
+        ((setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) &&
+         (setresgid(cp.gid, cp.gid, cp.gid) < 0 || setresuid(cp.uid, cp.uid, cp.uid) < 0)))
+        return jobssh_error_set_errno(err, errno,
+                                      "couldn't take ids of the container's user "
+                                      "namespace");
+    jobssh_cgroup_close(&s->cgroups);
+    if (!userns && (cp.uid == 0 || cp.gid == 0))
+        return jobssh_error_set(err, EPERM, "the container's process %d runs as root",
+                                (int)s->join_pid);
+    for (int i = 0; !userns && i < cp.ngroups; i++)
+        if (cp.groups[i] == 0)
+            cp.groups[i--] = cp.groups[--cp.ngroups];
+    s->privs = cp;
+    if ((r = jobssh_container_mount(JOBSSH_CONTAINER_DEV, &dir, err)) < 0)
+        return r;
+    s->mounted = true;
+    if (mkdirat(dir, "libexec", 0755) < 0 ||
+        (bin = openat(dir, "libexec", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't make %s/libexec", JOBSSH_CONTAINER_DIR);
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(container_progs); i++) {
+        if ((r = jobssh_container_copy(s->prog_fd[i], bin, container_progs[i], 0755, err)) < 0)
+            return jobssh_error_prefix(err, -r, "%s/libexec", JOBSSH_CONTAINER_DIR);
+        close(s->prog_fd[i]);
+        s->prog_fd[i] = -1;
+    }
+    if (jobssh_strlcpy(s->conf.libexec_dir, JOBSSH_CONTAINER_DIR "/libexec",
+                       sizeof(s->conf.libexec_dir)) < 0 ||
+        jobssh_strlcpy(s->conf.rundir, JOBSSH_CONTAINER_DIR "/run", sizeof(s->conf.rundir)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "path too long");
+    /* Home and shell without a passwd lookup in the image (its NSS
+     * modules are not to be loaded here): the container's HOME, /bin/sh. */
+    const char *home = "/";
+    for (char **e = s->envp; e && *e; e++)
+        if (strncmp(*e, "HOME=/", 6) == 0)
+            home = *e + 5;
+    if (jobssh_strlcpy(s->home, home, sizeof(s->home)) < 0 ||
+        jobssh_strlcpy(s->shell, "/bin/sh", sizeof(s->shell)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "HOME too long");
+    return 0;
+}
+
+static int setup_container(sup_t *s, jobssh_error_t *err)
+{
+    char **hosts = NULL;
+    size_t nhosts = 0;
+    int r;
+
+    if ((r = container_outside(s, err)) < 0 || (r = container_join(s, err)) < 0)
+        return r;
+    if (s->first_port) {
+        /* The site's port starts the range, the same on every node. */
+        unsigned width = s->conf.ports.high - s->conf.ports.low;
+        s->conf.ports.low = s->first_port;
+        s->conf.ports.high = s->first_port + width > 65535 ? 65535 : s->first_port + width;
+    } else if (s->fixed_port) {
+        s->conf.ports.low = s->conf.ports.high = s->fixed_port;
+        s->conf.port_count = 1;
+    }
+    if ((r = jobssh_client_paths(&s->conf, s->node, s->tag, &s->paths, err)) < 0 ||
+        (r = make_step_dir(s, err)) < 0)
+        return r;
+    /* Fixed names for the container's own processes, whose environment
+     * the runtime set before we came: ssh -F /dev/jobssh/ssh_config. */
+    static const char *const links[] = {"ssh_config", "bin", "hostfile"};
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(links); i++) {
+        char target[PATH_MAX], link[PATH_MAX];
+        if (jobssh_snprintf(target, sizeof(target), "%s/%s", s->paths.dir, links[i]) < 0 ||
+            jobssh_snprintf(link, sizeof(link), "%s/%s", JOBSSH_CONTAINER_DIR, links[i]) < 0 ||
+            symlink(target, link) < 0)
+            return jobssh_error_set_errno(err, errno ? errno : ENAMETOOLONG, "couldn't link %s/%s",
+                                          JOBSSH_CONTAINER_DIR, links[i]);
+    }
+    if (s->home_ssh)
+        jobssh_log(&logger, JOBSSH_LOG_INFO,
+                   "step %s: --home-ssh: ~/.ssh is left alone; use ssh -F %s/ssh_config", s->tag,
+                   JOBSSH_CONTAINER_DIR);
+    if (jobssh_hostlist_expand(s->hosts, &hosts, &nhosts) < 0)
+        return jobssh_error_set(err, EINVAL, "bad host list '%.80s'", s->hosts);
+    prep_arg_t a = {.s = s, .hosts = hosts, .nhosts = nhosts};
+    r = run_child(prepare_as_user, &a, err);
+    jobssh_hostlist_free(hosts, nhosts);
+    if (r < 0)
+        return r;
+    if ((r = start_on_free_port(s, err)) < 0)
+        return r;
+    if (s->pid_pipe >= 0) {
+        char line[32];
+        int n = snprintf(line, sizeof(line), "%d\n", (int)s->daemon);
+        (void)!write(s->pid_pipe, line, (size_t)n);
+    }
+    return 0;
 }
 
 static int setup(sup_t *s, jobssh_error_t *err)
@@ -830,6 +1361,8 @@ static int setup(sup_t *s, jobssh_error_t *err)
     if (jobssh_cgroup_open(s->join_pid, &s->cgroups, &cgerr) < 0)
         jobssh_log(&logger, JOBSSH_LOG_WARN,
                    "step %s: the sessions stay outside the job's cgroups: %s", s->tag, cgerr.text);
+    if (s->container)
+        return setup_container(s, err);
     if ((r = jobssh_ns_join(s->join_pid, JOBSSH_NS_ALL, err)) < 0)
         return r;
     if (s->mnt_ns_fd >= 0) {
@@ -851,7 +1384,8 @@ static int setup(sup_t *s, jobssh_error_t *err)
         return r;
     if ((r = make_step_dir(s, err)) < 0)
         return r;
-    write_pidfile(s);
+    if (!s->container)
+        write_pidfile(s);
     if (jobssh_hostlist_expand(s->hosts, &hosts, &nhosts) < 0)
         return jobssh_error_set(err, EINVAL, "bad host list '%.80s'", s->hosts);
     unsigned long job = strtoul(s->jobid ? s->jobid : s->tag, NULL, 10);
@@ -879,6 +1413,16 @@ static void sup_release(sup_t *s)
     if (s->join_pidfd >= 0)
         close(s->join_pidfd);
     s->node_fd = s->join_pidfd = -1;
+    free(s->extra_key);
+    s->extra_key = NULL;
+    if (s->keyfd >= 0)
+        close(s->keyfd);
+    s->keyfd = -1;
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(s->prog_fd); i++) {
+        if (s->prog_fd[i] >= 0)
+            close(s->prog_fd[i]);
+        s->prog_fd[i] = -1;
+    }
 }
 
 static void write_status(sup_t *s, const char *text)
@@ -893,7 +1437,13 @@ static void write_status(sup_t *s, const char *text)
 
 int main(int argc, char **argv)
 {
-    sup_t s = {.node_fd = -1, .join_pidfd = -1, .mnt_ns_fd = -1, .proc_fd = -1};
+    sup_t s = {.node_fd = -1,
+               .join_pidfd = -1,
+               .mnt_ns_fd = -1,
+               .proc_fd = -1,
+               .keyfd = -1,
+               .pid_pipe = -1,
+               .prog_fd = {-1, -1, -1, -1}};
     jobssh_error_t err = {{0}};
     sigset_t mask;
     int out;
@@ -906,10 +1456,6 @@ int main(int argc, char **argv)
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull >= 0)
         dup2(devnull, STDOUT_FILENO);
-    if (geteuid() != 0) {
-        report(out, "error jobssh-sshd must run as root");
-        return 1;
-    }
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
@@ -922,10 +1468,19 @@ int main(int argc, char **argv)
         sup_release(&s);
         return 1;
     }
+    /* Only a container's own user may run it unprivileged, for that
+     * container (a rootless runtime's hook). */
+    if (geteuid() != 0 && (!s.container || geteuid() != s.uid || getuid() != s.uid)) {
+        report(out, "error jobssh-sshd must run as root (or, with --container, as --uid)");
+        sup_release(&s);
+        return 1;
+    }
     if (devnull >= 0)
         dup2(devnull, STDIN_FILENO);
-    /* Our parent (slurmstepd or the hook) going away means: tear down. */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* Our parent (slurmstepd) going away means: tear down. A container's
+     * daemon ends with the container (the hook does not wait for it). */
+    if (!s.container)
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (setup(&s, &err) < 0) {
         char line[256];
@@ -935,7 +1490,7 @@ int main(int argc, char **argv)
         close(out);
         /* The tasks read the status to report the error; stop (and remove
          * the step directory) when the plugin or the epilog says so. */
-        kill_descendants();
+        kill_descendants(s.proc_fd);
         wait_for_stop(&mask);
         teardown(&s);
         sup_release(&s);
