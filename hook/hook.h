@@ -14,7 +14,8 @@
  *             JOBSSH_HOOK_SETTINGS
  *   plan      what to start: tag, node, hosts, port, the annotated files
  *   argv      the command line of jobssh-sshd --container
- *   answer    jobssh-sshd's one line, "ready PORT" or "error TEXT"
+ *   answer    jobssh-sshd's one line, "ready PORT", "started" (port 0: the
+ *             container is not set up yet) or "error TEXT"
  *   record    the file naming the supervisor of one container, so that
  *             poststop finds it (record.c)
  *

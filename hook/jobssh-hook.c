@@ -513,8 +513,14 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
         (void)jobssh_spawn_kill(pid, 5000);
         goto out;
     }
-    say(LOG_INFO, "container %s: ssh daemon of %s (tag %s) on %s port %u, supervisor %d", st.id,
-        user.name, plan.tag, plan.node, port, (int)pid);
+    if (port)
+        say(LOG_INFO, "container %s: ssh daemon of %s (tag %s) on %s port %u, supervisor %d", st.id,
+            user.name, plan.tag, plan.node, port, (int)pid);
+    else
+        say(LOG_INFO,
+            "container %s: ssh daemon of %s (tag %s) on %s starts with the container, "
+            "supervisor %d",
+            st.id, user.name, plan.tag, plan.node, (int)pid);
     rc = 0;
     goto out;
 fail_errno:

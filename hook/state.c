@@ -801,6 +801,12 @@ int jobssh_hook_sshd_argv(const jobssh_hook_plan_t *p, const jobssh_hook_env_t *
 
 int jobssh_hook_answer_parse(const char *line, unsigned *ret_port, jobssh_error_t *err)
 {
+    /* The container is not set up yet (createRuntime): the supervisor
+     * starts the daemon once it is, and reports to the log from then on. */
+    if (strcmp(line, "started") == 0) {
+        *ret_port = 0;
+        return 0;
+    }
     if (strncmp(line, "ready ", 6) == 0) {
         const char *p = line + 6;
         size_t n = strspn(p, "0123456789");
@@ -812,8 +818,8 @@ int jobssh_hook_answer_parse(const char *line, unsigned *ret_port, jobssh_error_
         return jobssh_error_set(err, EIO, "%s", line + 6);
     }
     return jobssh_error_set(err, EPROTO,
-                            "jobssh-sshd answered '%.80s', not \"ready PORT\" or "
-                            "\"error TEXT\"",
+                            "jobssh-sshd answered '%.80s', not \"ready PORT\", \"started\" "
+                            "or \"error TEXT\"",
                             line);
 }
 

@@ -1077,6 +1077,9 @@ static void split_destination(const char *dest, bool openssh, char *user, size_t
  * (<basedir>/<user>), salloc set SLURM_JOB_ID, and the job prolog wrote the
  * variables into <JOBSSH_JOBS_DIR>/<job>/client/env (lib/client.h). Load
  * them, only JOBSSH_* names, unless JOBSSH_SSH_CONFIG is set already. */
+/* The client variables of a container's daemon (jobssh-sshd --container). */
+#define CONTAINER_ENV "/dev/jobssh/env"
+
 static void load_job_env(const char *me)
 {
     const char *config = getenv("JOBSSH_SSH_CONFIG");
@@ -1085,16 +1088,26 @@ static void load_job_env(const char *me)
     ssize_t n;
     int fd;
 
-    if ((config && *config) || !jobs || jobs[0] != '/' || !job || !*job)
+    if (config && *config)
         return;
-    if (strspn(job, "0123456789") != strlen(job) || strlen(job) > 10)
-        die(EXIT_FAIL, me, "SLURM_JOB_ID=%.32s is not a job id", job);
-    if (snprintf(path, sizeof(path), "%s/%s/client/env", jobs, job) >= (int)sizeof(path))
-        die(EXIT_FAIL, me, "JOBSSH_JOBS_DIR is too long");
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        die(EXIT_FAIL, me, "job %s has no ssh set-up (%s: %s): was it submitted with --ssh?", job,
-            path, strerror(errno));
+    if (!jobs || jobs[0] != '/' || !job || !*job) {
+        /* In a container with a jobssh daemon (the OCI hook): its
+         * processes were started before the daemon, without our
+         * variables. */
+        fd = open(CONTAINER_ENV, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return;
+        snprintf(path, sizeof(path), "%s", CONTAINER_ENV);
+    } else {
+        if (strspn(job, "0123456789") != strlen(job) || strlen(job) > 10)
+            die(EXIT_FAIL, me, "SLURM_JOB_ID=%.32s is not a job id", job);
+        if (snprintf(path, sizeof(path), "%s/%s/client/env", jobs, job) >= (int)sizeof(path))
+            die(EXIT_FAIL, me, "JOBSSH_JOBS_DIR is too long");
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            die(EXIT_FAIL, me, "job %s has no ssh set-up (%s: %s): was it submitted with --ssh?",
+                job, path, strerror(errno));
+    }
     n = read(fd, text, sizeof(text) - 1);
     close(fd);
     if (n < 0)
@@ -1246,8 +1259,11 @@ static int dbclient_main(int argc, char **argv, bool openssh_syntax, const char 
         dbargs_add(&out, jarg, me);
         /* dbclient names the remote user after the local passwd entry, and
          * says "unknown" without one (containers often have none): then
-         * take $USER, which Slurm sets. */
+         * take $USER, which Slurm sets, or the user of a container's
+         * daemon (JOBSSH_USER, from /dev/jobssh/env). */
         const char *envuser = getenv("USER");
+        if (!envuser || !*envuser)
+            envuser = getenv("JOBSSH_USER");
         if (!have_user && !user[0] && !getpwuid(getuid()) && envuser && *envuser &&
             strlen(envuser) < 64 && !strpbrk(envuser, "@ \t\n")) {
             dbargs_add(&out, "-l", me);

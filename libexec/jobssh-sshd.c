@@ -457,6 +457,40 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
                             s->keydir, (unsigned long long)s->conf.start_timeout);
 }
 
+/* As the user, in a container: <step dir>/env, the JOBSSH_* variables of
+ * the client environment, which the ssh wrapper loads (/dev/jobssh/env)
+ * for the container's processes started without them. */
+static int write_client_env(sup_t *s, jobssh_error_t *err)
+{
+    _cleanup_close_ int dir = -1;
+    jobssh_env_t env;
+    char text[16384];
+    size_t len = 0;
+    int r;
+
+    if ((r = jobssh_client_env(&s->conf, &s->paths, s->tag, "", &env, err)) < 0)
+        return r;
+    for (size_t i = 0; i < env.n; i++) {
+        if (strncmp(env.name[i], "JOBSSH_", 7) != 0)
+            continue;
+        int n = snprintf(text + len, sizeof(text) - len, "%s=%s\n", env.name[i], env.value[i]);
+        if (n < 0 || (size_t)n >= sizeof(text) - len) {
+            jobssh_client_env_free(&env);
+            return jobssh_error_set(err, E2BIG, "the client environment is too long");
+        }
+        len += (size_t)n;
+    }
+    jobssh_client_env_free(&env);
+    int n = snprintf(text + len, sizeof(text) - len, "JOBSSH_USER=%s\n", s->user);
+    if (n < 0 || (size_t)n >= sizeof(text) - len)
+        return jobssh_error_set(err, E2BIG, "the client environment is too long");
+    len += (size_t)n;
+    dir = open(s->paths.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0)
+        return jobssh_error_set_errno(err, errno, "couldn't open %s", s->paths.dir);
+    return jobssh_files_write_at(dir, "env", text, len, 0644, err);
+}
+
 /* As the user: fill the step directory, or write the status line. */
 static int prepare_as_user(void *arg, jobssh_error_t *err)
 {
@@ -471,6 +505,8 @@ static int prepare_as_user(void *arg, jobssh_error_t *err)
     if (s->container) {
         r = jobssh_client_prepare_at(&s->conf, &s->paths, s->keyfd, s->keydir, s->extra_key, s->tag,
                                      s->user, a->hosts, a->nhosts, err);
+        if (r >= 0)
+            r = write_client_env(s, err);
         if (r < 0)
             return jobssh_error_prefix(err, -r, "couldn't prepare %s", s->paths.dir);
         return r;
@@ -1285,13 +1321,56 @@ static int container_join(sup_t *s, jobssh_error_t *err)
     return 0;
 }
 
-static int setup_container(sup_t *s, jobssh_error_t *err)
+/* Has the container's process left the host's root for the container's
+ * (pivot_root)? Before, its mount namespace shows the host's file systems:
+ * nothing may be made there. */
+static int container_pivoted(const sup_t *s)
+{
+    char path[48];
+    struct stat host, cont;
+
+    snprintf(path, sizeof(path), "%d/root/", (int)s->join_pid);
+    if (fstatat(s->proc_fd, "thread-self/root/", &host, 0) < 0 ||
+        fstatat(s->proc_fd, path, &cont, 0) < 0)
+        return -errno;
+    return host.st_dev != cont.st_dev || host.st_ino != cont.st_ino;
+}
+
+/* An OCI runtime runs createRuntime hooks before the container's pivot_root:
+ * report "started" (stdout out, closed) and wait, bounded, for it. */
+static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
+{
+    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    int r = container_pivoted(s);
+
+    if (r == 1)
+        return 0;
+    if (*out >= 0) {
+        report(*out, "started");
+        close(*out);
+        *out = -1;
+    }
+    for (unsigned i = 0; i < 100000 && r == 0 && now_ms() < deadline; i++) {
+        usleep(i < 100 ? 2000 : 20000);
+        r = container_pivoted(s);
+    }
+    if (r == 1)
+        return 0;
+    if (r < 0 || !served_alive(s))
+        return jobssh_error_set(err, ESRCH, "the container's process %d ended before it started",
+                                (int)s->join_pid);
+    return jobssh_error_set(err, ETIMEDOUT, "the container (pid %d) was not set up within %llu s",
+                            (int)s->join_pid, (unsigned long long)s->conf.start_timeout);
+}
+
+static int setup_container(sup_t *s, int *out, jobssh_error_t *err)
 {
     char **hosts = NULL;
     size_t nhosts = 0;
     int r;
 
-    if ((r = container_outside(s, err)) < 0 || (r = container_join(s, err)) < 0)
+    if ((r = container_outside(s, err)) < 0 || (r = wait_for_pivot(s, out, err)) < 0 ||
+        (r = container_join(s, err)) < 0)
         return r;
     if (s->first_port) {
         /* The site's port starts the range, the same on every node. */
@@ -1307,7 +1386,7 @@ static int setup_container(sup_t *s, jobssh_error_t *err)
         return r;
     /* Fixed names for the container's own processes, whose environment
      * the runtime set before we came: ssh -F /dev/jobssh/ssh_config. */
-    static const char *const links[] = {"ssh_config", "bin", "hostfile"};
+    static const char *const links[] = {"ssh_config", "bin", "hostfile", "env"};
     for (size_t i = 0; i < JOBSSH_ELEMENTSOF(links); i++) {
         char target[PATH_MAX], link[PATH_MAX];
         if (jobssh_snprintf(target, sizeof(target), "%s/%s", s->paths.dir, links[i]) < 0 ||
@@ -1337,7 +1416,7 @@ static int setup_container(sup_t *s, jobssh_error_t *err)
     return 0;
 }
 
-static int setup(sup_t *s, jobssh_error_t *err)
+static int setup(sup_t *s, int *out, jobssh_error_t *err)
 {
     jobssh_error_t cgerr = {{0}};
     char **hosts = NULL;
@@ -1362,7 +1441,7 @@ static int setup(sup_t *s, jobssh_error_t *err)
         jobssh_log(&logger, JOBSSH_LOG_WARN,
                    "step %s: the sessions stay outside the job's cgroups: %s", s->tag, cgerr.text);
     if (s->container)
-        return setup_container(s, err);
+        return setup_container(s, out, err);
     if ((r = jobssh_ns_join(s->join_pid, JOBSSH_NS_ALL, err)) < 0)
         return r;
     if (s->mnt_ns_fd >= 0) {
@@ -1482,16 +1561,22 @@ int main(int argc, char **argv)
     if (!s.container)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    if (setup(&s, &err) < 0) {
+    if (setup(&s, &out, &err) < 0) {
         char line[256];
         snprintf(line, sizeof(line), "error %s", err.text);
         write_status(&s, line);
-        report(out, "%s", line);
-        close(out);
+        if (out >= 0) {
+            report(out, "%s", line);
+            close(out);
+        } else {
+            jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: %s", s.tag, err.text);
+        }
         /* The tasks read the status to report the error; stop (and remove
          * the step directory) when the plugin or the epilog says so. */
         kill_descendants(s.proc_fd);
-        wait_for_stop(&mask);
+        /* (A container's supervisor has no one to wait for.) */
+        if (!s.container)
+            wait_for_stop(&mask);
         teardown(&s);
         sup_release(&s);
         return 1;
@@ -1503,8 +1588,10 @@ int main(int argc, char **argv)
         snprintf(line, sizeof(line), "ready %u (%u earlier candidate%s passed over: %s)", s.port,
                  s.nskipped, s.nskipped > 1 ? "s" : "", s.skipped);
     write_status(&s, line);
-    report(out, "%s", line);
-    close(out);
+    if (out >= 0) {
+        report(out, "%s", line);
+        close(out);
+    }
     jobssh_log(&logger, JOBSSH_LOG_INFO, "step %s: ssh daemon for %s on port %u (pid %d)", s.tag,
                s.user, s.port, (int)s.daemon);
     supervise(&s, &mask);

@@ -506,8 +506,13 @@ static void test_answer(void)
     is_int(jobssh_hook_answer_parse("ready 70000", &port, &err), -EPROTO, "a bad port");
     is_int(jobssh_hook_answer_parse("ready", &port, &err), -EPROTO, "no port");
     is_int(jobssh_hook_answer_parse("hello", &port, &err), -EPROTO, "anything else");
-    is_str(err.text, "jobssh-sshd answered 'hello', not \"ready PORT\" or \"error TEXT\"",
+    is_str(err.text,
+           "jobssh-sshd answered 'hello', not \"ready PORT\", \"started\" or \"error TEXT\"",
            "  its error");
+    port = 9;
+    is_int(jobssh_hook_answer_parse("started", &port, &err), 0, "started");
+    is_int(port, 0, "  no port yet");
+    is_int(jobssh_hook_answer_parse("started 1", &port, &err), -EPROTO, "started with more");
 }
 
 static void test_misc(void)

@@ -1,0 +1,191 @@
+#!/bin/bash
+
+test_description='jobssh-hook with crun: ssh between containers on two nodes, in each image, poststop, bad input'
+
+. /usr/share/sharness/sharness.sh
+
+jobssh_require CRUN
+jobssh_make_images
+test_cluster_up
+jobssh_oci_prereq
+
+HOOK=$JOBSSH_CLUSTER_DIR/install/libexec/jobssh-hook
+LIBEXEC=$JOBSSH_CLUSTER_DIR/install/libexec
+# The users' key directories (Sarus: <HOOK_BASE_DIR>/<user>/.oci-hooks/ssh/keys);
+# under the cluster's state directory, root's, like a site's /home.
+HOOKBASE=$JOBSSH_CLUSTER_DIR/hookbase
+HOOKRUN=$JOBSSH_CLUSTER_DIR/hookrun
+CRUN_ROOT=$SHARNESS_TRASH_DIRECTORY/crun
+TAG=t3000-$$
+
+# hook_env: the environment of the hook in a hooks.d file, as JSON strings.
+hook_env() {
+    printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
+        "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
+}
+
+# hooked_config IMAGE FILE [ANNOTATION=VALUE...] -- CMD...: the config.json of
+# IMAGE with the hook at createRuntime and poststop, as crun reads hooks from
+# a bundle (podman turns hooks.d files into the same), and the annotations.
+hooked_config() {
+    local image=$1 out=$2
+    shift 2
+    python3 - "$(image_dir "$image")/config.json" "$out" "$HOOK" "$(hook_env)" "$@" <<'EOF'
+import json, sys
+src, out, hook, env = sys.argv[1:5]
+rest = sys.argv[5:]
+sep = rest.index("--")
+notes, args = rest[:sep], rest[sep + 1:]
+with open(src) as f:
+    config = json.load(f)
+config["process"]["args"] = args
+env = json.loads("[" + env + "]")
+config["hooks"] = {
+    "createRuntime": [{"path": hook, "args": ["jobssh-hook", "start-ssh-daemon"], "env": env}],
+    "poststop": [{"path": hook, "args": ["jobssh-hook", "stop-ssh-daemon"], "env": env}],
+}
+ann = config.setdefault("annotations", {})
+for n in notes:
+    k, v = n.split("=", 1)
+    ann[k] = v
+with open(out, "w") as f:
+    json.dump(config, f, indent=2)
+EOF
+    chmod 0644 "$out"
+}
+
+# start_container NODE IMAGE ID [ANNOTATION=VALUE...]: run a container of
+# IMAGE detached in NODE's namespaces (crun as root), with the hook.
+start_container() {
+    local node=$1 image=$2 id=$3
+    shift 3
+    hooked_config "$image" "$PWD/$id.json" com.hooks.ssh.enabled=true org.jobssh.tag=$TAG \
+        "org.jobssh.hosts=node[1-2]" "$@" -- sleep 600 &&
+    run_in_node "$node" root crun --root="$CRUN_ROOT" run -d --config "$PWD/$id.json" \
+        --bundle "$(image_dir "$image")" "$id" </dev/null
+}
+
+# in_container ID USER CMD...: run CMD in container ID as USER (uid).
+in_container() {
+    local id=$1 uid=$2
+    shift 2
+    crun --root="$CRUN_ROOT" exec --user "$uid:$uid" "$id" "$@"
+}
+
+stop_container() {
+    crun --root="$CRUN_ROOT" kill "$1" KILL 2>/dev/null
+    for _ in $(seq 1 100); do
+        crun --root="$CRUN_ROOT" state "$1" 2>/dev/null | grep -q '"running"' || break
+        sleep 0.05
+    done
+    crun --root="$CRUN_ROOT" delete -f "$1"
+}
+
+# nothing_left: no supervisor or daemon of this file's tag, no record.
+nothing_left() {
+    for _ in $(seq 1 100); do
+        pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null ||
+            pgrep -f "dropbear.*jobssh-$TAG" >/dev/null || break
+        sleep 0.1
+    done
+    ! pgrep -af "jobssh-sshd --container.*--tag $TAG" &&
+    ! pgrep -af "dropbear.*jobssh-$TAG" &&
+    test -z "$(ls -A "$HOOKRUN/oci-hook" 2>/dev/null)"
+}
+
+test_expect_success CLUSTER,IMAGES,OCI 'set-up: the key base directory, keygen as the user' '
+    install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
+    install -d -m 0700 -o jstest1 -g jstest1 "$HOOKBASE/jstest1" &&
+    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen &&
+    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" check-user-has-sshkeys &&
+    test -f "$HOOKBASE/jstest1/.oci-hooks/ssh/keys/authorized_keys"
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'a busybox container on node1 and a Debian one on node2 get ssh' '
+    start_container node1 busybox bb1 &&
+    start_container node2 minbase mb2 &&
+    in_container bb1 2001 ls /dev/jobssh/ssh_config /dev/jobssh/libexec/dropbear &&
+    in_container mb2 2001 ls /dev/jobssh/ssh_config
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'ssh node1 from the Debian container lands in the busybox container' '
+    in_container mb2 2001 ssh -F /dev/jobssh/ssh_config node1 cat /etc/os-release >out &&
+    grep -x "ID=jobssh-busybox" out
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'ssh node2 from the busybox container (no ssh client: the wrapper runs dbclient) lands in the Debian container' '
+    in_container bb1 2001 /dev/jobssh/bin/ssh node2 cat /etc/os-release >out &&
+    grep -x "ID=debian" out
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'a session has no capabilities and a pty when asked' '
+    in_container mb2 2001 ssh -F /dev/jobssh/ssh_config node1 \
+        "grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status; id -u" >out &&
+    grep -x "CapEff:	0000000000000000" out && grep -x "NoNewPrivs:	1" out && grep -x 2001 out &&
+    in_container mb2 2001 ssh -tt -F /dev/jobssh/ssh_config node1 tty </dev/null >out &&
+    grep "^/dev/pts/" out
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'poststop: the daemon, the supervisor and the record go' '
+    stop_container bb1 &&
+    stop_container mb2 &&
+    nothing_left
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'a read-only image gets ssh too' '
+    start_container node1 minbase-ro ro1 &&
+    in_container ro1 2001 ssh -F /dev/jobssh/ssh_config node1 "touch /x" 2>err;
+    grep "Read-only file system" err &&
+    stop_container ro1 &&
+    nothing_left
+'
+
+# hook_direct ANNOTATIONS_JSON [VAR=VALUE...]: run the hook's start stage as
+# a runtime does, for the running container plain1 (started without hooks),
+# with the state on stdin; its messages go to stderr.
+hook_direct() {
+    local notes=$1 pid
+    shift
+    pid=$(crun --root="$CRUN_ROOT" state plain1 | python3 -c "import json,sys; print(json.load(sys.stdin)[\"pid\"])") &&
+    printf '{"ociVersion":"1.0.2","id":"plain1","pid":%s,"status":"created","bundle":"%s","annotations":%s}' \
+        "$pid" "$(image_dir busybox)" "$notes" >state.json &&
+    nsenter --net="$JOBSSH_CLUSTER_DIR/ns/node1.net" --uts="$JOBSSH_CLUSTER_DIR/ns/node1.uts" \
+        env -i HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" \
+        JOBSSH_HOOK_SETTINGS="rundir=$HOOKRUN" "$@" "$HOOK" start-ssh-daemon <state.json
+}
+
+test_expect_success CLUSTER,IMAGES,OCI 'a bad port annotation: the container does not start; the hook says why' '
+    test_must_fail start_container node1 busybox bad1 com.hooks.ssh.port=notaport &&
+    ! crun --root="$CRUN_ROOT" state bad1 2>/dev/null | grep -q "\"running\"" &&
+    { crun --root="$CRUN_ROOT" delete -f bad1 2>/dev/null || true; } &&
+    image_config busybox "$PWD/plain.json" sleep 600 &&
+    run_in_node node1 root crun --root="$CRUN_ROOT" run -d --config "$PWD/plain.json" \
+        --bundle "$(image_dir busybox)" plain1 </dev/null &&
+    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"com.hooks.ssh.port\":\"notaport\"}" 2>err &&
+    cat err &&
+    grep "com.hooks.ssh.port" err &&
+    nothing_left
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'a user without keys: the hook fails and says to run keygen' '
+    install -d -m 0755 -o root -g root "$HOOKBASE.nokeys" &&
+    install -d -m 0700 -o jstest1 -g jstest1 "$HOOKBASE.nokeys/jstest1" &&
+    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\"}" HOOK_BASE_DIR="$HOOKBASE.nokeys" 2>err &&
+    cat err &&
+    grep "keygen" err &&
+    nothing_left
+'
+
+test_expect_success CLUSTER,IMAGES,OCI 'the hook started by hand serves a running container; stop-ssh-daemon ends it' '
+    hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" 2>err &&
+    cat err &&
+    in_container plain1 2001 /dev/jobssh/bin/ssh node1 echo ok >out &&
+    grep -x ok out &&
+    sed "s/\"created\"/\"stopped\"/" state.json >stopped.json &&
+    env -i HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" JOBSSH_HOOK_SETTINGS="rundir=$HOOKRUN" \
+        "$HOOK" stop-ssh-daemon <stopped.json &&
+    nothing_left &&
+    stop_container plain1
+'
+
+test_done
