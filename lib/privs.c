@@ -220,10 +220,12 @@ static int drop_caps(jobssh_error_t *err)
 
 int jobssh_privs_drop(const jobssh_privs_t *p, jobssh_error_t *err)
 {
+    static jobssh_privs_t kept; /* (a forked child's: single-threaded) */
     int r = check_target(p, err);
 
     if (r < 0)
         return r;
+    kept = *p;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't set keep-caps");
     /* uid 0 of a container's user namespace: executing a program must not
@@ -234,8 +236,16 @@ int jobssh_privs_drop(const jobssh_privs_t *p, jobssh_error_t *err)
                   SECBIT_NO_SETUID_FIXUP_LOCKED,
               0, 0, 0) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't lock the securebits");
-    if (setgroups((size_t)p->ngroups, p->groups) < 0 && !(p->userns && setgroups_denied()))
-        return jobssh_error_set_errno(err, errno, "couldn't set the supplementary groups");
+    if (setgroups((size_t)p->ngroups, p->groups) < 0) {
+        if (!(p->userns && setgroups_denied()))
+            return jobssh_error_set_errno(err, errno, "couldn't set the supplementary groups");
+        /* kept as they are: they are what the checks below expect */
+        int n = getgroups(JOBSSH_PRIVS_MAX_GROUPS, kept.groups);
+        if (n < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't read the supplementary groups");
+        kept.ngroups = n;
+        p = &kept;
+    }
     if (setresgid(p->gid, p->gid, p->gid) < 0)
         return jobssh_error_set_errno(err, errno, "couldn't set gid %u", (unsigned)p->gid);
     if (setresuid(p->uid, p->uid, p->uid) < 0)

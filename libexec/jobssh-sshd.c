@@ -45,7 +45,11 @@
  * and the run directory, and runs Dropbear there as the container process's
  * own uid and gid (uid 0 of a rootless container's user namespace
  * included). --port: that port only; --first-port: that one first, then the
- * tag's candidates. /dev/jobssh/ssh_config, bin and hostfile link to the
+ * tag's candidates. --find-container (srun --container): PID is a task
+ * whose descendant starts the container (an OCI runtime, started by the
+ * task): answer "started", then wait, bounded, for a descendant of PID in a
+ * user namespace of its own, and serve that one.
+ * /dev/jobssh/ssh_config, bin and hostfile link to the
  * step's files. --home-ssh (the container's ~/.ssh showing that config) is
  * accepted and not done yet: ~/.ssh is left alone. */
 #include "config.h"
@@ -127,6 +131,7 @@ typedef struct sup {
     int proc_fd; /* the host's /proc, opened before joining any namespace */
     /* container mode */
     bool container;
+    bool find_container; /* --join-pid is a task whose child starts the container */
     bool no_pid_ns;
     bool home_ssh;
     unsigned short fixed_port, first_port;
@@ -198,6 +203,7 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
         {"launcher-done", required_argument, NULL, 'L'},
         {"mnt-ns-fd", required_argument, NULL, 'M'},
         {"container", no_argument, NULL, 'c'},
+        {"find-container", no_argument, NULL, 'f'},
         {"no-pid-ns", no_argument, NULL, 'N'},
         {"home-ssh", no_argument, NULL, 'h'},
         {"keydir", required_argument, NULL, 'k'},
@@ -254,6 +260,9 @@ static int parse_args(sup_t *s, int argc, char **argv, jobssh_error_t *err)
             break;
         case 'c':
             s->container = true;
+            break;
+        case 'f':
+            s->container = s->find_container = true;
             break;
         case 'N':
             s->no_pid_ns = true;
@@ -459,36 +468,60 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
 
 /* As the user, in a container: <step dir>/env, the JOBSSH_* variables of
  * the client environment, which the ssh wrapper loads (/dev/jobssh/env)
- * for the container's processes started without them. */
+ * for the container's processes started without them; and <step
+ * dir>/profile, all of it (the launchers' variables too) for a shell to
+ * source: . /dev/jobssh/profile */
 static int write_client_env(sup_t *s, jobssh_error_t *err)
 {
     _cleanup_close_ int dir = -1;
     jobssh_env_t env;
-    char text[16384];
-    size_t len = 0;
-    int r;
+    char text[16384], prof[16384];
+    size_t len = 0, plen = 0;
+    int r, n;
 
-    if ((r = jobssh_client_env(&s->conf, &s->paths, s->tag, "", &env, err)) < 0)
+    /* The same path on every node (/dev/jobssh/step links to this node's
+     * step directory): launchers pass these on to the other nodes. */
+    jobssh_client_paths_t same = s->paths;
+    if (jobssh_strlcpy(same.dir, JOBSSH_CONTAINER_DIR "/step", sizeof(same.dir)) < 0)
+        return jobssh_error_set(err, ENAMETOOLONG, "path too long");
+    if ((r = jobssh_client_env(&s->conf, &same, s->tag, "", &env, err)) < 0)
         return r;
-    for (size_t i = 0; i < env.n; i++) {
-        if (strncmp(env.name[i], "JOBSSH_", 7) != 0)
-            continue;
-        int n = snprintf(text + len, sizeof(text) - len, "%s=%s\n", env.name[i], env.value[i]);
-        if (n < 0 || (size_t)n >= sizeof(text) - len) {
-            jobssh_client_env_free(&env);
-            return jobssh_error_set(err, E2BIG, "the client environment is too long");
+    for (size_t i = 0; i < env.n && r == 0; i++) {
+        const char *v = env.value[i];
+        if (strncmp(env.name[i], "JOBSSH_", 7) == 0) {
+            n = snprintf(text + len, sizeof(text) - len, "%s=%s\n", env.name[i], v);
+            if (n < 0 || (size_t)n >= sizeof(text) - len)
+                r = -E2BIG;
+            else
+                len += (size_t)n;
         }
-        len += (size_t)n;
+        if (strchr(v, '\'') || strchr(v, '\n'))
+            continue;
+        if (strcmp(env.name[i], "PATH") == 0)
+            n = snprintf(prof + plen, sizeof(prof) - plen, "export PATH='%s':\"$PATH\"\n", v);
+        else
+            n = snprintf(prof + plen, sizeof(prof) - plen, "export %s='%s'\n", env.name[i], v);
+        if (n < 0 || (size_t)n >= sizeof(prof) - plen)
+            r = -E2BIG;
+        else
+            plen += (size_t)n;
     }
     jobssh_client_env_free(&env);
-    int n = snprintf(text + len, sizeof(text) - len, "JOBSSH_USER=%s\n", s->user);
-    if (n < 0 || (size_t)n >= sizeof(text) - len)
+    if (r == 0) {
+        n = snprintf(text + len, sizeof(text) - len, "JOBSSH_USER=%s\n", s->user);
+        if (n < 0 || (size_t)n >= sizeof(text) - len)
+            r = -E2BIG;
+        else
+            len += (size_t)n;
+    }
+    if (r < 0)
         return jobssh_error_set(err, E2BIG, "the client environment is too long");
-    len += (size_t)n;
     dir = open(s->paths.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir < 0)
         return jobssh_error_set_errno(err, errno, "couldn't open %s", s->paths.dir);
-    return jobssh_files_write_at(dir, "env", text, len, 0644, err);
+    if ((r = jobssh_files_write_at(dir, "env", text, len, 0644, err)) < 0)
+        return r;
+    return jobssh_files_write_at(dir, "profile", prof, plen, 0644, err);
 }
 
 /* As the user: fill the step directory, or write the status line. */
@@ -1363,14 +1396,119 @@ static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
                             (int)s->join_pid, (unsigned long long)s->conf.start_timeout);
 }
 
+/* Is pid a descendant of anc (within 64 generations), per <proc_fd>? */
+static bool descends_from(int proc_fd, pid_t pid, pid_t anc)
+{
+    for (unsigned i = 0; i < 64 && pid > 1; i++) {
+        pid = ppid_at(proc_fd, (int)pid);
+        if (pid == anc)
+            return true;
+    }
+    return false;
+}
+
+/* Is pid's root directory another than ours (it has done its pivot_root)?
+ * -1 when it cannot be told. */
+static int root_moved(int proc_fd, pid_t pid)
+{
+    char path[48];
+    struct stat host, st;
+
+    snprintf(path, sizeof(path), "%d/root/", (int)pid);
+    if (fstatat(proc_fd, "thread-self/root/", &host, 0) < 0 || fstatat(proc_fd, path, &st, 0) < 0)
+        return -1;
+    return host.st_dev != st.st_dev || host.st_ino != st.st_ino;
+}
+
+/* The container's first process below task s->join_pid: a descendant in a
+ * user namespace other than the task's that has moved to the container's
+ * root, while its parent (the runtime) has not. An OCI runtime may pass
+ * through intermediate processes on its way there: they are not taken.
+ * 0 while there is none, -1 when the task has gone. */
+static pid_t container_below(const sup_t *s)
+{
+    char path[48];
+    struct stat task_ns, st;
+    pid_t found = 0;
+    int fd;
+    DIR *d;
+    struct dirent *de;
+
+    snprintf(path, sizeof(path), "%d/ns/user", (int)s->join_pid);
+    if (fstatat(s->proc_fd, path, &task_ns, 0) < 0)
+        return -1;
+    fd = openat(s->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || !(d = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    for (unsigned n = 0; n < 1000000 && !found && (de = readdir(d)); n++) {
+        int pid = atoi(de->d_name);
+        if (pid <= 1 || pid == s->join_pid)
+            continue;
+        snprintf(path, sizeof(path), "%d/ns/user", pid);
+        if (fstatat(s->proc_fd, path, &st, 0) < 0 ||
+            (st.st_dev == task_ns.st_dev && st.st_ino == task_ns.st_ino))
+            continue;
+        if (root_moved(s->proc_fd, pid) == 1 &&
+            root_moved(s->proc_fd, ppid_at(s->proc_fd, pid)) == 0 &&
+            descends_from(s->proc_fd, pid, s->join_pid))
+            found = pid;
+    }
+    closedir(d);
+    return found;
+}
+
+/* --find-container: answer "started" and wait, bounded, for the container
+ * below the task; then serve it. */
+static int find_container(sup_t *s, int *out, jobssh_error_t *err)
+{
+    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    jobssh_privs_t ids;
+    pid_t pid = 0;
+
+    if (*out >= 0) {
+        report(*out, "started");
+        close(*out);
+        *out = -1;
+    }
+    for (unsigned i = 0; i < 100000 && now_ms() < deadline; i++) {
+        pid = container_below(s);
+        if (pid < 0 || !served_alive(s))
+            return jobssh_error_set(err, ESRCH, "task %d ended before its container started",
+                                    (int)s->join_pid);
+        /* the runtime's child becomes the user only when it is set up */
+        if (pid > 0 && jobssh_privs_of_pid(s->proc_fd, pid, &ids, NULL) == 0 && ids.uid == s->uid)
+            break;
+        pid = 0;
+        usleep(i < 100 ? 5000 : 20000);
+    }
+    if (pid <= 0)
+        return jobssh_error_set(err, ETIMEDOUT,
+                                "no container started below task %d within %llu s (is this step "
+                                "run with --container?)",
+                                (int)s->join_pid, (unsigned long long)s->conf.start_timeout);
+    if (s->join_pidfd >= 0)
+        close(s->join_pidfd);
+    s->join_pid = pid;
+    s->join_pidfd = jobssh_proc_pidfd(pid);
+    if (jobssh_proc_starttime(pid, &s->join_start) < 0)
+        return jobssh_error_set(err, ESRCH, "the container's process %d has gone", (int)pid);
+    jobssh_log(&logger, JOBSSH_LOG_INFO, "step %s: the container's process is %d", s->tag,
+               (int)pid);
+    return 0;
+}
+
 static int setup_container(sup_t *s, int *out, jobssh_error_t *err)
 {
     char **hosts = NULL;
     size_t nhosts = 0;
     int r;
 
-    if ((r = container_outside(s, err)) < 0 || (r = wait_for_pivot(s, out, err)) < 0 ||
-        (r = container_join(s, err)) < 0)
+    if ((r = container_outside(s, err)) < 0 ||
+        (s->find_container && (r = find_container(s, out, err)) < 0) ||
+        (r = wait_for_pivot(s, out, err)) < 0 || (r = container_join(s, err)) < 0)
         return r;
     if (s->first_port) {
         /* The site's port starts the range, the same on every node. */
@@ -1386,11 +1524,14 @@ static int setup_container(sup_t *s, int *out, jobssh_error_t *err)
         return r;
     /* Fixed names for the container's own processes, whose environment
      * the runtime set before we came: ssh -F /dev/jobssh/ssh_config. */
-    static const char *const links[] = {"ssh_config", "bin", "hostfile", "env"};
+    static const char *const links[] = {"ssh_config", "bin", "hostfile", "env", "profile", ""};
     for (size_t i = 0; i < JOBSSH_ELEMENTSOF(links); i++) {
         char target[PATH_MAX], link[PATH_MAX];
-        if (jobssh_snprintf(target, sizeof(target), "%s/%s", s->paths.dir, links[i]) < 0 ||
-            jobssh_snprintf(link, sizeof(link), "%s/%s", JOBSSH_CONTAINER_DIR, links[i]) < 0 ||
+        /* "": /dev/jobssh/step, the step directory itself */
+        if (jobssh_snprintf(target, sizeof(target), "%s%s%s", s->paths.dir, links[i][0] ? "/" : "",
+                            links[i]) < 0 ||
+            jobssh_snprintf(link, sizeof(link), "%s/%s", JOBSSH_CONTAINER_DIR,
+                            links[i][0] ? links[i] : "step") < 0 ||
             symlink(target, link) < 0)
             return jobssh_error_set_errno(err, errno ? errno : ENAMETOOLONG, "couldn't link %s/%s",
                                           JOBSSH_CONTAINER_DIR, links[i]);

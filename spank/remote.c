@@ -55,6 +55,7 @@
 
 static int launcher_mode_serve(spank_t sp);
 static jobssh_role_t role_of(spank_t sp);
+static bool step_in_container(spank_t sp);
 
 /* The job's node list from its request (JOB_* roles). */
 static char job_nodes[JOBSSH_JOB_NODES_MAX];
@@ -177,6 +178,10 @@ int jobssh_remote_user_init(spank_t sp)
 
     if (role != JOBSSH_ROLE_STEP && role != JOBSSH_ROLE_JOB_CLIENT)
         return 0;
+    /* The task runs the OCI runtime, which does not pass these variables
+     * on: the container gets /dev/jobssh/profile instead. */
+    if (role == JOBSSH_ROLE_STEP && step_in_container(sp))
+        return 0;
     if (step_paths(&p) < 0)
         return -1;
     if (spank_getenv(sp, "PATH", path, sizeof(path)) != ESPANK_SUCCESS)
@@ -290,6 +295,18 @@ static int talk_to_supervisor(int fd, char **envp, char *answer, size_t size, lo
 /* Start jobssh-sshd for c->tag joining task_pid (and mnt_fd, an open mount
  * namespace, when >= 0), serving hosts, with envp as the sessions'
  * environment; wait for its answer. */
+/* srun --container: the task runs the OCI runtime (oci.conf), and the
+ * step's daemon goes into the container the runtime starts. Slurm (22.05)
+ * exports SLURM_CONTAINER=<bundle> to such steps and has no spank item
+ * for it. */
+static bool step_in_container(spank_t sp)
+{
+    char bundle[PATH_MAX];
+
+    return spank_getenv(sp, "SLURM_CONTAINER", bundle, sizeof(bundle)) == ESPANK_SUCCESS &&
+           bundle[0];
+}
+
 static int start_supervisor(spank_t sp, pid_t task_pid, int mnt_fd, const char *hosts, char **envp)
 {
     jobssh_ctx_t *c = &jobssh_ctx;
@@ -355,6 +372,9 @@ static int start_supervisor(spank_t sp, pid_t task_pid, int mnt_fd, const char *
         argv[n++] = "--mnt-ns-fd";
         argv[n++] = "3";
     }
+    bool container = mnt_fd < 0 && step_in_container(sp);
+    if (container)
+        argv[n++] = "--find-container";
     argv[n++] = "--";
     argv[n++] = a_basedir;
     argv[n++] = a_libexec;
@@ -398,6 +418,11 @@ static int start_supervisor(spank_t sp, pid_t task_pid, int mnt_fd, const char *
         slurm_error("jobssh: the ssh daemon of step %s on %s did not report back: %s", c->tag,
                     c->node, strerror(-r));
         return -1;
+    }
+    if (container && strcmp(answer, "started") == 0) {
+        slurm_info("jobssh: step %s: the ssh daemon on %s starts in the step's container", c->tag,
+                   c->node);
+        return 0;
     }
     if (strncmp(answer, "ready ", 6) != 0) {
         slurm_error("jobssh: step %s on %s: %s", c->tag, c->node,
@@ -648,6 +673,16 @@ int jobssh_remote_task_init(spank_t sp)
         return check_missing_request();
     if (role != JOBSSH_ROLE_STEP && role != JOBSSH_ROLE_JOB_CLIENT)
         return 0;
+    /* The task runs the OCI runtime: the daemon starts in its container
+     * once that is set up (/dev/jobssh/profile appears there). Every task
+     * must start its container, so no task can stand aside as a holder. */
+    if (role == JOBSSH_ROLE_STEP && step_in_container(sp)) {
+        if (jobssh_ctx.mode != JOBSSH_MODE_LAUNCHER)
+            return 0;
+        fprintf(stderr, "jobssh: error: --ssh=launcher does not work with --container (every "
+                        "node's task runs the container): use --ssh\n");
+        return -1;
+    }
     if (step_paths(&p) < 0)
         return -1;
     if (role == JOBSSH_ROLE_JOB_CLIENT)

@@ -246,6 +246,7 @@ static void test_start_stop(void)
     /* the container's process: a child of ours that waits */
     fflush(NULL);
     if ((sleeper = fork()) == 0) {
+        alarm(120); /* bounded, whatever happens to the test */
         for (;;)
             pause();
     }
@@ -366,6 +367,27 @@ static void test_start_stop(void)
         close(dirfd);
 }
 
+/* Copy the program src to dst, 0755 (root's). */
+static void copy_program(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC), out;
+    char buf[65536];
+    ssize_t n;
+
+    if (in < 0)
+        bail_out("open %s: %m", src);
+    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (out < 0)
+        bail_out("create %s: %m", dst);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            bail_out("write %s: %m", dst);
+    if (n < 0 || fchmod(out, 0755) < 0)
+        bail_out("copy %s: %m", src);
+    close(in);
+    close(out);
+}
+
 int main(void)
 {
     char why[256], path[700], script[4096];
@@ -377,9 +399,22 @@ int main(void)
         bail_out("test user: %s", why);
     if (jobssh_privs_lookup(TESTUSER_ID, &user_privs, &err) < 0)
         bail_out("%s", err.text);
-    snprintf(tmp, sizeof(tmp), "%s/test/tmp.run.XXXXXX", HOOK_BUILDDIR);
+    /* Under /run, root's and writable by nobody else all the way up, as
+     * the hook requires of DROPBEAR_DIR and the supervisor: the build
+     * directory may be anywhere (below /tmp too). */
+    snprintf(tmp, sizeof(tmp), "/run/jobssh-hook-test.XXXXXX");
     if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0)
         bail_out("mkdtemp %s: %m", tmp);
+    snprintf(path, sizeof(path), "%s/libexec", tmp);
+    if (mkdir(path, 0755) < 0)
+        bail_out("mkdir %s: %m", path);
+    static const char *const progs[] = {"dropbear", "dbclient", "dropbearkey", "dropbearconvert"};
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(progs); i++) {
+        char src[700], dst[800];
+        snprintf(src, sizeof(src), "%s/%s", DROPBEAR_BUILDDIR, progs[i]);
+        snprintf(dst, sizeof(dst), "%s/libexec/%s", tmp, progs[i]);
+        copy_program(src, dst);
+    }
     snprintf(path, sizeof(path), "%s/home", tmp);
     mkdir(path, 0755);
     snprintf(path, sizeof(path), "%s/home/" TESTUSER_NAME, tmp);
@@ -405,13 +440,13 @@ int main(void)
              "cat > %s/stdin\n"
              "if [ -f %s/answer ]; then cat %s/answer; exit 0; fi\n"
              "echo 'ready 2345'\n"
-             "exec sleep 300 > /dev/null\n",
+             "exec sleep 120 > /dev/null\n",
              tmp, tmp, tmp, tmp);
     snprintf(path, sizeof(path), "%s/standin", tmp);
     write_file(path, script, 0755);
     snprintf(env_base, sizeof(env_base), "HOOK_BASE_DIR=%s/home", tmp);
     snprintf(env_passwd, sizeof(env_passwd), "PASSWD_FILE=%s/passwd", tmp);
-    snprintf(env_dropbear, sizeof(env_dropbear), "DROPBEAR_DIR=%s", DROPBEAR_BUILDDIR);
+    snprintf(env_dropbear, sizeof(env_dropbear), "DROPBEAR_DIR=%s/libexec", tmp);
     snprintf(env_settings, sizeof(env_settings), "JOBSSH_HOOK_SETTINGS=rundir=%s/run", tmp);
     snprintf(env_sup, sizeof(env_sup), "JOBSSH_HOOK_TEST_SUPERVISOR=%s/standin", tmp);
 
