@@ -1363,9 +1363,13 @@ static int container_pivoted(const sup_t *s)
     struct stat host, cont;
 
     snprintf(path, sizeof(path), "%d/root/", (int)s->join_pid);
-    if (fstatat(s->proc_fd, "thread-self/root/", &host, 0) < 0 ||
-        fstatat(s->proc_fd, path, &cont, 0) < 0)
+    if (fstatat(s->proc_fd, "thread-self/root/", &host, 0) < 0)
         return -errno;
+    /* Not root (a rootless runtime's hook): the runtime keeps the process
+     * undumpable, so out of our reach, until it runs the container's
+     * program, which is after its pivot_root. */
+    if (fstatat(s->proc_fd, path, &cont, 0) < 0)
+        return errno == EACCES || errno == EPERM ? 0 : -errno;
     return host.st_dev != cont.st_dev || host.st_ino != cont.st_ino;
 }
 

@@ -22,6 +22,7 @@ TAG=t3000-$$
 hook_env() {
     printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
         "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
+    if [ -n "${HOOK_XDG:-}" ]; then printf ', "XDG_RUNTIME_DIR=%s"' "$HOOK_XDG"; fi
 }
 
 # hooked_config IMAGE FILE [ANNOTATION=VALUE...] -- CMD...: the config.json of
@@ -186,6 +187,35 @@ test_expect_success CLUSTER,IMAGES,OCI 'the hook started by hand serves a runnin
         "$HOOK" stop-ssh-daemon <stopped.json &&
     nothing_left &&
     stop_container plain1
+'
+
+test_expect_success CLUSTER,USERS,IMAGES,OCI 'rootless: crun as the user runs the hook as the user; ssh works; the end leaves nothing' '
+    dir=$(user_workdir jstest1) &&
+    rootless=$JOBSSH_CLUSTER_CRUN_ROOT/jstest1 &&
+    install -d -m 0700 -o jstest1 -g jstest1 "$HOOKRUN.jstest1" &&
+    HOOK_XDG=$HOOKRUN.jstest1 hooked_config busybox "$dir/rl.json" com.hooks.ssh.enabled=true \
+        org.jobssh.tag=$TAG-rl org.jobssh.hosts=node1 -- sleep 600 &&
+    run_in_node node1 jstest1 crun --root="$rootless" run -d --config "$dir/rl.json" \
+        --bundle "$(image_dir busybox)" rl1 </dev/null &&
+    pgrep -u jstest1 -f "jobssh-sshd --container.*--tag $TAG-rl" &&
+    ! pgrep -u root -f "jobssh-sshd --container.*--tag $TAG-rl" &&
+    run_as jstest1 crun --root="$rootless" exec --user 2001:2001 rl1 /dev/jobssh/bin/ssh node1 \
+        "id -u; grep ^ID= /etc/os-release; grep ^CapEff /proc/self/status" >out &&
+    cat out &&
+    grep -x 2001 out && grep -x "ID=jobssh-busybox" out && grep -x "CapEff:	0000000000000000" out &&
+    test -n "$(ls "$HOOKRUN.jstest1/jobssh-hook")" &&
+    run_as jstest1 crun --root="$rootless" kill rl1 KILL &&
+    for _ in $(seq 1 100); do
+        run_as jstest1 crun --root="$rootless" state rl1 2>/dev/null | grep -q "\"running\"" || break
+        sleep 0.05
+    done &&
+    run_as jstest1 crun --root="$rootless" delete -f rl1 &&
+    for _ in $(seq 1 100); do
+        pgrep -f "jobssh-sshd --container.*--tag $TAG-rl" >/dev/null || break
+        sleep 0.1
+    done &&
+    ! pgrep -af "jobssh-sshd --container.*--tag $TAG-rl" &&
+    test -z "$(ls -A "$HOOKRUN.jstest1/jobssh-hook")"
 '
 
 test_done
