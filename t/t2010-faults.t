@@ -255,10 +255,11 @@ write_script sup-step.sh <<EOF
 echo "job=\$SLURM_JOB_ID"
 srun -N\$SLURM_NNODES --ntasks-per-node=1 --ssh=launcher ./sup-inner.sh
 echo "step ended: \$?"
-# Nothing of the step either: no file, daemon, supervisor or session.
-for t in \$(seq 1 100); do
+# Nothing of the step either: no file, daemon, supervisor or session
+# (Slurm's kill of the step's processes is asynchronous: up to 30 s).
+for t in \$(seq 1 300); do
     left=\$(ls -d $JOBSSH_RUNDIR/*/\$SLURM_JOB_ID.0* 2>/dev/null
-        pgrep -f "jobssh-\$SLURM_JOB_ID\\.0( |\$)|^jobssh-sshd --tag \$SLURM_JOB_ID\\.0 |^sleep 300\$")
+        pgrep -af "jobssh-\$SLURM_JOB_ID\\.0( |\$)|^jobssh-sshd --tag \$SLURM_JOB_ID\\.0 |^sleep 300\$")
     [ -z "\$left" ] && break
     sleep 0.1
 done
