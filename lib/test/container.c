@@ -104,7 +104,7 @@ int main(void)
     if (skip_unless_root(22, "mounting needs root"))
         return done_testing();
     /* our own mount namespace: nothing is seen or left outside */
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
         bail_out("a mount namespace of our own: %s", strerror(errno));
     snprintf(base, sizeof(base), "/tmp/jobssh-container-XXXXXX");
     if (!mkdtemp(base) || chmod(base, 0755) < 0)
