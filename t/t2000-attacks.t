@@ -613,7 +613,10 @@ EOF
 inject() {
     local p n=0
     rm -f "$dir1/inject.ready" "$dir1/inject.stop" "$dir1/inject.out" supervisor.env
-    local planted=(env LD_PRELOAD="$mark/preload.so" LD_LIBRARY_PATH="$mark/bin"
+    # (A sanitizer build's runtime must stay first in LD_PRELOAD.)
+    local planted=(env
+        LD_PRELOAD="${JOBSSH_CLUSTER_ASAN_PRELOAD:+$JOBSSH_CLUSTER_ASAN_PRELOAD }$mark/preload.so"
+        LD_LIBRARY_PATH="$mark/bin"
         PATH="$mark/bin:/usr/local/bin:/usr/bin:/bin" BASH_ENV="$mark/bash_env" IFS=/
         JOBSSH_DIR=/etc JOBSSH_TAG=../../etc JOBSSH_SSH_CONFIG=/etc/shadow
         JOBSSH_JOBS_DIR=/etc JOBSSH_DBCLIENT="$mark/bin/dbclient"
