@@ -1354,23 +1354,40 @@ static int container_join(sup_t *s, jobssh_error_t *err)
     return 0;
 }
 
+/* Is pid's root directory another than ours (it has done its pivot_root)?
+ * 1 or 0, or -errno when it cannot be told. */
+static int root_moved(int proc_fd, pid_t pid)
+{
+    char path[48];
+    struct stat host, st;
+
+    snprintf(path, sizeof(path), "%d/root/", (int)pid);
+    if (fstatat(proc_fd, "thread-self/root/", &host, 0) < 0 || fstatat(proc_fd, path, &st, 0) < 0)
+        return -errno;
+    return host.st_dev != st.st_dev || host.st_ino != st.st_ino;
+}
+
 /* Has the container's process left the host's root for the container's
  * (pivot_root)? Before, its mount namespace shows the host's file systems:
  * nothing may be made there. */
 static int container_pivoted(const sup_t *s)
 {
-    char path[48];
-    struct stat host, cont;
+    int r = root_moved(s->proc_fd, s->join_pid);
 
-    snprintf(path, sizeof(path), "%d/root/", (int)s->join_pid);
-    if (fstatat(s->proc_fd, "thread-self/root/", &host, 0) < 0)
-        return -errno;
     /* Not root (a rootless runtime's hook): the runtime keeps the process
      * undumpable, so out of our reach, until it runs the container's
      * program, which is after its pivot_root. */
-    if (fstatat(s->proc_fd, path, &cont, 0) < 0)
-        return errno == EACCES || errno == EPERM ? 0 : -errno;
-    return host.st_dev != cont.st_dev || host.st_ino != cont.st_ino;
+    return r == -EACCES || r == -EPERM ? 0 : r;
+}
+
+/* Answer "started" on out (then closed): the daemon comes later. */
+static void report_started(int *out)
+{
+    if (*out < 0)
+        return;
+    report(*out, "started");
+    close(*out);
+    *out = -1;
 }
 
 /* An OCI runtime runs createRuntime hooks before the container's pivot_root:
@@ -1382,11 +1399,7 @@ static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
 
     if (r == 1)
         return 0;
-    if (*out >= 0) {
-        report(*out, "started");
-        close(*out);
-        *out = -1;
-    }
+    report_started(out);
     for (unsigned i = 0; i < 100000 && r == 0 && now_ms() < deadline; i++) {
         usleep(i < 100 ? 2000 : 20000);
         r = container_pivoted(s);
@@ -1409,19 +1422,6 @@ static bool descends_from(int proc_fd, pid_t pid, pid_t anc)
             return true;
     }
     return false;
-}
-
-/* Is pid's root directory another than ours (it has done its pivot_root)?
- * -1 when it cannot be told. */
-static int root_moved(int proc_fd, pid_t pid)
-{
-    char path[48];
-    struct stat host, st;
-
-    snprintf(path, sizeof(path), "%d/root/", (int)pid);
-    if (fstatat(proc_fd, "thread-self/root/", &host, 0) < 0 || fstatat(proc_fd, path, &st, 0) < 0)
-        return -1;
-    return host.st_dev != st.st_dev || host.st_ino != st.st_ino;
 }
 
 /* The container's first process below task s->join_pid: a descendant in a
@@ -1472,11 +1472,7 @@ static int find_container(sup_t *s, int *out, jobssh_error_t *err)
     jobssh_privs_t ids;
     pid_t pid = 0;
 
-    if (*out >= 0) {
-        report(*out, "started");
-        close(*out);
-        *out = -1;
-    }
+    report_started(out);
     for (unsigned i = 0; i < 100000 && now_ms() < deadline; i++) {
         pid = container_below(s);
         if (pid < 0 || !served_alive(s))
