@@ -125,10 +125,15 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'srun without --container still run
 
 # The time a container takes to start, against a plain task: printed, not
 # asserted (the machine may be busy).
+# A failing command's stderr is shown.
 time_ms() {
     local t0 t1
     t0=${EPOCHREALTIME/[.,]/}
-    "$@" >/dev/null || return 1
+    if ! "$@" >/dev/null 2>time_ms.err; then
+        echo "time_ms: $* failed:" >&2
+        cat time_ms.err >&2
+        return 1
+    fi
     t1=${EPOCHREALTIME/[.,]/}
     echo $(((t1 - t0) / 1000))
 }

@@ -69,9 +69,9 @@ test_expect_success CLUSTER,USERS 'non-login sessions get the job environment (P
 	echo "local-orted=$(command -v orted)"
 	echo "remote-orted=$(ssh node3 command -v orted)"
 	EOF
-    run_as jstest1 env PATH=/usr/local/bin:/usr/bin:/bin:/opt/jobssh-test-path \
-        JOBSSH_TEST_VAR=from-the-job \
-        srun -N$N --ntasks-per-node=1 --ssh=launcher ./env.sh >actual &&
+    run_as jstest1 env JOBSSH_TEST_VAR=from-the-job bash -c \
+        "export PATH=\$PATH:/opt/jobssh-test-path; exec srun -N$N --ntasks-per-node=1 --ssh=launcher ./env.sh" \
+        >actual &&
     grep -x "var=from-the-job" actual &&
     grep "^path=.*:/opt/jobssh-test-path" actual &&
     local=$(sed -n "s/^local-orted=//p" actual) &&

@@ -389,15 +389,16 @@ jobssh_remove_workdirs_() {
 # user_workdir USER, killed after JOBSSH_RUN_TIMEOUT seconds (default 120;
 # exit status 124 then; --foreground keeps CMD in our process group, so that
 # Ctrl-C reaches it). Put extra variables in front: run_as u env A=b cmd.
-# On a cluster running a sanitizer build, also LD_PRELOAD, ASAN_OPTIONS and
-# UBSAN_OPTIONS (see jobssh-cluster env). JOBSSH_RUN_PREFIX: words put in
-# front of setpriv (run_in_node: nsenter into a node's namespaces).
+# On a cluster running a sanitizer build, also ASAN_OPTIONS and UBSAN_OPTIONS,
+# and first in PATH the srun, sbatch and salloc that preload the runtime
+# (see jobssh-cluster env). JOBSSH_RUN_PREFIX: words put in front of setpriv
+# (run_in_node: nsenter into a node's namespaces).
 run_as() {
-    local user=$1 home dir asan=()
+    local user=$1 home dir asan=() path=/usr/local/bin:/usr/bin:/bin
     shift
     if [ -n "${JOBSSH_CLUSTER_ASAN_PRELOAD:-}" ]; then
-        asan=("LD_PRELOAD=$JOBSSH_CLUSTER_ASAN_PRELOAD"
-            "ASAN_OPTIONS=$JOBSSH_CLUSTER_ASAN_OPTIONS" "UBSAN_OPTIONS=$JOBSSH_CLUSTER_UBSAN_OPTIONS")
+        asan=("ASAN_OPTIONS=$JOBSSH_CLUSTER_ASAN_OPTIONS" "UBSAN_OPTIONS=$JOBSSH_CLUSTER_UBSAN_OPTIONS")
+        path=$JOBSSH_CLUSTER_ASAN_BIN:$path
     fi
     home=$(getent passwd "$user" | cut -d: -f6) || {
         echo "run_as: no user $user" >&2
@@ -410,7 +411,7 @@ run_as() {
             exec timeout --foreground -k 5 "${JOBSSH_RUN_TIMEOUT:-120}" \
                 ${JOBSSH_RUN_PREFIX:-} setpriv --reuid="$user" --regid="$user" --init-groups \
                 env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
-                PATH=/usr/local/bin:/usr/bin:/bin LANG=C \
+                PATH="$path" LANG=C \
                 ${SLURM_CONF:+SLURM_CONF="$SLURM_CONF"} "${asan[@]}" "$@"
     )
 }

@@ -92,7 +92,8 @@ crun_in_node() {
     shift 3
     dir=$(user_workdir "$user") || return 1
     JOBSSH_CRUN_SEQ=$((JOBSSH_CRUN_SEQ + 1))
-    id=jobssh-test-$$-$JOBSSH_CRUN_SEQ
+    # $BASHPID too: a call in $(...) counts in its own copy of the counter.
+    id=jobssh-test-$$-$BASHPID-$JOBSSH_CRUN_SEQ
     cfg=$dir/$id.json
     image_config "$image" "$cfg" "$@" || return 1
     if [ "$user" = root ]; then
