@@ -18,17 +18,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hook.h"
@@ -56,13 +55,6 @@ static void say(int level, const char *fmt, ...)
     if (level <= LOG_WARNING)
         fprintf(stderr, "jobssh-hook: %s%s\n", level == LOG_WARNING ? "warning: " : "", msg);
     syslog(level, "%s", msg);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* ---------------------------------------------------------------- who we are */
@@ -328,58 +320,6 @@ static int find_user(const self_t *self, const jobssh_hook_env_t *env,
 
 /* ---------------------------------------------------------------- start */
 
-/* Send the environment (NUL-separated) to fd, then close it. */
-static int send_env(int fd, char *const env[], long deadline)
-{
-    for (size_t i = 0; env && env[i]; i++) {
-        const char *s = env[i];
-        size_t len = strlen(s) + 1, off = 0;
-        while (off < len) {
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
-            long left = deadline - now_ms();
-            if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-                return -ETIMEDOUT;
-            ssize_t w = write(fd, s + off, len - off);
-            if (w < 0 && (errno == EAGAIN || errno == EINTR))
-                continue;
-            if (w < 0)
-                return -errno;
-            off += (size_t)w;
-        }
-    }
-    return 0;
-}
-
-/* Read one line from fd until deadline. */
-static int read_line(int fd, char *buf, size_t size, long deadline)
-{
-    size_t have = 0;
-
-    while (have + 1 < size) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        long left = deadline - now_ms();
-        if (left <= 0)
-            return -ETIMEDOUT;
-        int pr = poll(&p, 1, (int)left);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return -ETIMEDOUT;
-        ssize_t n = read(fd, buf + have, size - 1 - have);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (n <= 0)
-            break;
-        have += (size_t)n;
-        buf[have] = '\0';
-        if (strchr(buf, '\n'))
-            break;
-    }
-    buf[have] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    return have > 0 ? 0 : -EPIPE;
-}
-
 static int do_start(const self_t *self, const jobssh_hook_env_t *env,
                     const jobssh_hook_state_t *stp)
 {
@@ -391,12 +331,12 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
     char prog[PATH_MAX], argbuf[4 * PATH_MAX + 4096], answer[ANSWER_MAX], dir[PATH_MAX];
     char *argv[64];
     char *const clean_env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-    _cleanup_close_ int recfd = -1, in_rd = -1, in_wr = -1, out_rd = -1, out_wr = -1;
+    _cleanup_close_ int recfd = -1, sv0 = -1, sv1 = -1;
     struct utsname uts;
     jobssh_hook_record_t rec;
     unsigned port = 0;
     pid_t pid;
-    int fds[2], r, rc = 1;
+    int sv[2], r, rc = 1;
 
     if (st.pid <= 0) {
         say(LOG_ERR, "state on stdin: \"pid\" is not a positive integer");
@@ -464,19 +404,15 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
                               JOBSSH_ELEMENTSOF(argv), &err) < 0)
         goto fail_err;
 
-    if (pipe2(fds, O_CLOEXEC) < 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         goto fail_errno;
-    in_rd = fds[0], in_wr = fds[1];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        goto fail_errno;
-    out_rd = fds[0], out_wr = fds[1];
-    (void)fcntl(in_wr, F_SETFL, O_NONBLOCK);
+    sv0 = sv[0], sv1 = sv[1];
     jobssh_spawn_t o = {
         .path = prog,
         .argv = argv,
         .envp = clean_env,
-        .stdin_fd = in_rd,
-        .stdout_fd = out_wr,
+        .stdin_fd = sv1,
+        .stdout_fd = sv1,
         .stderr_fd = JOBSSH_SPAWN_DEVNULL,
         .new_session = true, /* it outlives the hook */
     };
@@ -484,13 +420,9 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
         say(LOG_ERR, "container %s: couldn't start %s: %s", st.id, prog, err.text);
         goto out;
     }
-    close(JOBSSH_TAKE_FD(in_rd));
-    close(JOBSSH_TAKE_FD(out_wr));
-    long deadline = now_ms() + (long)(env->settings.start_timeout + 5) * 1000L;
-    r = send_env(in_wr, c.env, deadline);
-    close(JOBSSH_TAKE_FD(in_wr));
-    if (r >= 0)
-        r = read_line(out_rd, answer, sizeof(answer), deadline);
+    close(JOBSSH_TAKE_FD(sv1));
+    r = jobssh_spawn_talk(sv0, c.env, answer, sizeof(answer),
+                          (int)(env->settings.start_timeout + 5) * 1000);
     if (r < 0) {
         say(LOG_ERR, "container %s: jobssh-sshd did not report back: %s", st.id, strerror(-r));
         (void)jobssh_spawn_kill(pid, 5000);
@@ -524,7 +456,7 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
     rc = 0;
     goto out;
 fail_errno:
-    jobssh_error_set_errno(&err, errno, "pipe");
+    jobssh_error_set_errno(&err, errno, "socketpair");
 fail_err:
     say(LOG_ERR, "container %s: %s", st.id, err.text);
 out:

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,14 +28,6 @@ struct report {
     int exec_failed; /* 1: execve() itself failed; the parent words the message */
     char text[JOBSSH_ERROR_TEXT_MAX];
 };
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Linux 64-bit dirent as returned by getdents64. */
 struct dirent64_raw {
@@ -256,10 +249,10 @@ int jobssh_spawn(const jobssh_spawn_t *o, pid_t *ret_pid, jobssh_error_t *err)
     close(fds[1]);
 
     /* EOF: exec closed the pipe. A report: it failed. Nothing: too slow. */
-    deadline = now_ms() + timeout;
+    deadline = jobssh_now_ms() + timeout;
     for (int tries = 0; tries < 1000; tries++) {
         struct pollfd pfd = {.fd = rd, .events = POLLIN};
-        long left = deadline - now_ms();
+        long left = deadline - jobssh_now_ms();
 
         r = poll(&pfd, 1, left > 0 ? (int)left : 0);
         if (r < 0 && errno == EINTR)
@@ -293,7 +286,7 @@ int jobssh_spawn(const jobssh_spawn_t *o, pid_t *ret_pid, jobssh_error_t *err)
 int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t *err)
 {
     _cleanup_close_ int pidfd = -1;
-    long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long deadline = jobssh_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     int sleep_ms = 1;
 
     if (pid <= 0 || timeout_ms < 0)
@@ -312,7 +305,7 @@ int jobssh_spawn_wait(pid_t pid, int timeout_ms, int *ret_status, jobssh_error_t
         }
         if (r < 0 && errno != EINTR)
             return jobssh_error_set_errno(err, errno, "couldn't wait for pid %d", (int)pid);
-        left = deadline - now_ms();
+        left = deadline - jobssh_now_ms();
         if (left <= 0)
             return jobssh_error_set(err, ETIMEDOUT, "pid %d still running after %d ms", (int)pid,
                                     timeout_ms);
@@ -370,7 +363,7 @@ int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int ti
 {
     jobssh_error_t cerr = {{0}};
     int pipefd[2], status = 0, r;
-    long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long deadline = jobssh_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     size_t have = 0;
     char buf[64];
     pid_t pid;
@@ -398,7 +391,7 @@ int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int ti
     /* the error text, until EOF (the child has exited) or the deadline */
     for (unsigned i = 0; i < 100000; i++) {
         struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
-        long left = deadline - now_ms();
+        long left = deadline - jobssh_now_ms();
         ssize_t n;
 
         r = poll(&pfd, 1, left > 0 ? (int)left : 0);
@@ -428,4 +421,70 @@ int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int ti
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return jobssh_error_set(err, EIO, "a helper process %s", jobssh_status_str(status, buf));
     return 0;
+}
+
+/* Wait until fd is ready for events, or deadline. 1: ready, -ETIMEDOUT. */
+static int poll_until(int fd, short events, long deadline)
+{
+    for (unsigned i = 0; i < 100000; i++) {
+        struct pollfd pfd = {.fd = fd, .events = events};
+        long left = deadline - jobssh_now_ms();
+        int r;
+
+        if (left <= 0)
+            return -ETIMEDOUT;
+        r = poll(&pfd, 1, (int)left);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -errno;
+    }
+    return -ETIMEDOUT;
+}
+
+int jobssh_spawn_talk(int fd, char *const env[], char *answer, size_t size, int timeout_ms)
+{
+    long deadline = jobssh_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    size_t have = 0;
+    int r;
+
+    if (fd < 0 || !answer || size < 2)
+        return -EINVAL;
+    answer[0] = '\0';
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *s = env[i];
+        size_t len = strlen(s) + 1, off = 0;
+
+        while (off < len) {
+            ssize_t w;
+
+            if ((r = poll_until(fd, POLLOUT, deadline)) < 0)
+                return r;
+            w = send(fd, s + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (w < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (w < 0)
+                return -errno;
+            off += (size_t)w;
+        }
+    }
+    if (shutdown(fd, SHUT_WR) < 0 && errno != ENOTCONN)
+        return -errno;
+    while (have + 1 < size && !memchr(answer, '\n', have)) {
+        ssize_t n;
+
+        if ((r = poll_until(fd, POLLIN, deadline)) < 0)
+            return r;
+        n = recv(fd, answer + have, size - 1 - have, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        have += (size_t)n;
+    }
+    answer[have] = '\0';
+    answer[strcspn(answer, "\n")] = '\0';
+    return have > 0 ? 0 : -EPIPE;
 }

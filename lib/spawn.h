@@ -80,6 +80,14 @@ int jobssh_spawn_kill(pid_t pid, int timeout_ms);
 int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int timeout_ms,
                     jobssh_error_t *err);
 
+/* Talk to a spawned program over fd, a stream socket that is its stdin and
+ * stdout: send the strings of env, each with its NUL, shut the sending side
+ * down (the program reads to end of file), then read its one-line answer
+ * into answer (without the newline, cut to size - 1 bytes), all within
+ * timeout_ms. Returns 0, -ETIMEDOUT, -EPIPE when the program closed without
+ * answering, -EINVAL, or -errno. Raises no SIGPIPE. */
+int jobssh_spawn_talk(int fd, char *const env[], char *answer, size_t size, int timeout_ms);
+
 /* Describe a wait status: "exited with status 3", "killed by signal 9
  * (Killed)". Returns buf. */
 const char *jobssh_status_str(int status, char buf[64]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -84,4 +85,12 @@ int jobssh_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
     if (ret_len)
         *ret_len = len;
     return 0;
+}
+
+long jobssh_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }

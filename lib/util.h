@@ -85,4 +85,7 @@ __attribute__((format(printf, 3, 4))) int jobssh_snprintf(char *buf, size_t size
  * Meant for regular files and pipes that reach EOF. */
 int jobssh_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines. */
+long jobssh_now_ms(void);
+
 #endif

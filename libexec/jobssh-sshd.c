@@ -153,13 +153,6 @@ typedef struct sup {
 
 static jobssh_log_t logger = {.fn = jobssh_log_both, .level = JOBSSH_LOG_INFO};
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void report(int fd, const char *fmt, ...)
 {
@@ -431,7 +424,7 @@ typedef struct prep_arg {
 static int wait_for_keys(sup_t *s, jobssh_error_t *err)
 {
     char path[PATH_MAX];
-    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
     struct stat st;
 
     if (jobssh_snprintf(path, sizeof(path), "%s/authorized_keys", s->keydir) < 0)
@@ -453,7 +446,7 @@ static int wait_for_keys(sup_t *s, jobssh_error_t *err)
         }
         if (errno != ENOENT && errno != ENOTDIR)
             return jobssh_error_set_errno(err, errno, "couldn't look at %s", path);
-        if (now_ms() >= deadline)
+        if (jobssh_now_ms() >= deadline)
             break;
         usleep(i < 20 ? 5000 : 50000);
     }
@@ -566,7 +559,7 @@ static bool banner_has_tag(int fd, const char *want, long deadline)
 
     for (unsigned i = 0; i < 1000; i++) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long left = deadline - now_ms();
+        long left = deadline - jobssh_now_ms();
         if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
             return false;
         ssize_t n = recv(fd, buf, BANNER_MAX, MSG_PEEK);
@@ -611,7 +604,7 @@ static enum probe probe_port(unsigned short port, const char *want)
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr != 0)
             return PROBE_NOT_YET;
     }
-    return banner_has_tag(fd, want, now_ms() + 1000) ? PROBE_OURS : PROBE_FOREIGN;
+    return banner_has_tag(fd, want, jobssh_now_ms() + 1000) ? PROBE_OURS : PROBE_FOREIGN;
 }
 
 /* The last line of the daemon's log (opened without following links, only if
@@ -770,7 +763,7 @@ static int wait_listening(sup_t *s, pid_t pid, unsigned short port, const char *
         case PROBE_NOT_YET:
             break;
         }
-        if (now_ms() >= deadline)
+        if (jobssh_now_ms() >= deadline)
             break;
         usleep(k < 20 ? 500 : 5000);
     }
@@ -795,7 +788,7 @@ static int start_on_free_port(sup_t *s, jobssh_error_t *err)
         ports[0] = s->fixed_port;
         n = 1;
     }
-    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
 
     if (n <= 0)
         return jobssh_error_set(err, EINVAL, "no candidate ports for tag %s", s->tag);
@@ -1394,13 +1387,13 @@ static void report_started(int *out)
  * report "started" (stdout out, closed) and wait, bounded, for it. */
 static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
 {
-    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
     int r = container_pivoted(s);
 
     if (r == 1)
         return 0;
     report_started(out);
-    for (unsigned i = 0; i < 100000 && r == 0 && now_ms() < deadline; i++) {
+    for (unsigned i = 0; i < 100000 && r == 0 && jobssh_now_ms() < deadline; i++) {
         usleep(i < 100 ? 2000 : 20000);
         r = container_pivoted(s);
     }
@@ -1468,12 +1461,12 @@ static pid_t container_below(const sup_t *s)
  * below the task; then serve it. */
 static int find_container(sup_t *s, int *out, jobssh_error_t *err)
 {
-    long deadline = now_ms() + (long)s->conf.start_timeout * 1000L;
+    long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
     jobssh_privs_t ids;
     pid_t pid = 0;
 
     report_started(out);
-    for (unsigned i = 0; i < 100000 && now_ms() < deadline; i++) {
+    for (unsigned i = 0; i < 100000 && jobssh_now_ms() < deadline; i++) {
         pid = container_below(s);
         if (pid < 0 || !served_alive(s))
             return jobssh_error_set(err, ESRCH, "task %d ended before its container started",

@@ -201,20 +201,13 @@ int jobssh_remote_user_init(spank_t sp)
     return 0;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Wait until task pid runs as uid everywhere (real, effective, saved, fs):
  * slurmstepd switches the task to the user only after the job container
  * plugin has moved it into the job's namespaces. 1: ready, 0: gone. */
 static int wait_task_settled(pid_t pid, uid_t uid, long timeout_ms)
 {
     char file[64], line[256];
-    long deadline = now_ms() + timeout_ms;
+    long deadline = jobssh_now_ms() + timeout_ms;
     unsigned delay_us = 200;
 
     snprintf(file, sizeof(file), "/proc/%d/status", (int)pid);
@@ -234,62 +227,13 @@ static int wait_task_settled(pid_t pid, uid_t uid, long timeout_ms)
         fclose(f);
         if (found && u[0] == uid && u[1] == uid && u[2] == uid && u[3] == uid)
             return 1;
-        if (now_ms() >= deadline)
+        if (jobssh_now_ms() >= deadline)
             return -ETIMEDOUT;
         usleep(delay_us);
         if (delay_us < 20000)
             delay_us *= 2;
     }
     return -ETIMEDOUT;
-}
-
-/* Send the job environment (NUL-separated) to the supervisor, then read its
- * one-line answer: "ready PORT" or "error TEXT". */
-static int talk_to_supervisor(int fd, char **envp, char *answer, size_t size, long timeout_ms)
-{
-    long deadline = now_ms() + timeout_ms;
-    size_t have = 0;
-
-    for (size_t i = 0; envp && envp[i]; i++) {
-        const char *s = envp[i];
-        size_t len = strlen(s) + 1, off = 0;
-        while (off < len) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            long left = deadline - now_ms();
-            if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-                return -ETIMEDOUT;
-            ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-            if (w < 0 && (errno == EAGAIN || errno == EINTR))
-                continue;
-            if (w < 0)
-                return -errno;
-            off += (size_t)w;
-        }
-    }
-    shutdown(fd, SHUT_WR);
-    while (have + 1 < size) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long left = deadline - now_ms();
-        if (left <= 0)
-            return -ETIMEDOUT;
-        int pr = poll(&pfd, 1, (int)left);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return -ETIMEDOUT;
-        ssize_t r = recv(fd, answer + have, size - 1 - have, MSG_DONTWAIT);
-        if (r < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (r <= 0)
-            break;
-        have += (size_t)r;
-        answer[have] = '\0';
-        if (strchr(answer, '\n'))
-            break;
-    }
-    answer[have] = '\0';
-    answer[strcspn(answer, "\n")] = '\0';
-    return have > 0 ? 0 : -EPIPE;
 }
 
 /* Start jobssh-sshd for c->tag joining task_pid (and mnt_fd, an open mount
@@ -411,8 +355,8 @@ static int start_supervisor(spank_t sp, pid_t task_pid, int mnt_fd, const char *
     }
     c->sup_pid = pid;
     c->sup_pidfd = jobssh_proc_pidfd(pid);
-    r = talk_to_supervisor(sv[0], envp, answer, sizeof(answer),
-                           (long)(c->conf.start_timeout + 5) * 1000L);
+    r = jobssh_spawn_talk(sv[0], envp, answer, sizeof(answer),
+                          (int)(c->conf.start_timeout + 5) * 1000);
     close(sv[0]);
     if (r < 0) {
         slurm_error("jobssh: the ssh daemon of step %s on %s did not report back: %s", c->tag,
@@ -610,12 +554,12 @@ int jobssh_remote_task_post_fork(spank_t sp)
 static int read_job_status(const jobssh_client_paths_t *p, char *status, size_t size,
                            jobssh_error_t *err)
 {
-    long deadline = now_ms() + (long)(jobssh_ctx.conf.start_timeout + 5) * 1000L;
+    long deadline = jobssh_now_ms() + (long)(jobssh_ctx.conf.start_timeout + 5) * 1000L;
     int r;
 
     for (unsigned i = 0; i < 100000; i++) {
         r = jobssh_client_read_status(p, status, size, err);
-        if (r >= 0 || now_ms() >= deadline)
+        if (r >= 0 || jobssh_now_ms() >= deadline)
             return r;
         usleep(50000);
     }

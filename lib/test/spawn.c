@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,9 +438,87 @@ static void test_fn(void)
     ok(no_children(), "no child is left");
 }
 
+/* Start sh -c script with a socket as its stdin and stdout; the parent's end
+ * of the socket in *ret_fd. */
+static pid_t start_talker(const char *script, int *ret_fd)
+{
+    char *argv[] = {"sh", "-c", (char *)script, NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    jobssh_spawn_t o = JOBSSH_SPAWN_INIT;
+    jobssh_error_t err = {{0}};
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        bail_out("socketpair: %s", strerror(errno));
+    o.path = "/bin/sh";
+    o.argv = argv;
+    o.envp = envp;
+    o.stdin_fd = sv[1];
+    o.stdout_fd = sv[1];
+    if (jobssh_spawn(&o, &pid, &err) < 0)
+        bail_out("spawn sh: %s", err.text);
+    close(sv[1]);
+    *ret_fd = sv[0];
+    return pid;
+}
+
+/* jobssh_spawn_talk: the environment over a socket, the one-line answer. */
+static void test_talk(void)
+{
+    static char big[300000];
+    char *env[] = {"A=1", "B=two words", big, NULL};
+    char answer[64], tiny[8];
+    int fd, status = -1;
+    pid_t pid;
+
+    memset(big, 'x', sizeof(big) - 1);
+    memcpy(big, "BIG=", 4);
+    /* Counts the NULs and bytes it read to end of file, then answers. */
+    pid = start_talker("n=$(tr -cd '\\000' | wc -c); echo \"ready $n\"; echo second line", &fd);
+    is_int(jobssh_spawn_talk(fd, env, answer, sizeof(answer), 10000), 0,
+           "talk: 3 strings (one of 300 kB, more than a socket holds) and an answer");
+    is_str(answer, "ready 3", "the program read the three strings to end of file; one line back");
+    close(fd);
+    is_int(jobssh_spawn_wait(pid, 5000, &status, NULL), 0, "the program ended");
+
+    pid = start_talker("cat >/dev/null; echo 'ready 2222 with a longer answer'", &fd);
+    is_int(jobssh_spawn_talk(fd, NULL, tiny, sizeof(tiny), 10000), 0, "talk: no environment");
+    is_str(tiny, "ready 2", "an answer longer than the buffer is cut, terminated");
+    close(fd);
+    jobssh_spawn_wait(pid, 5000, NULL, NULL);
+
+    pid = start_talker("cat >/dev/null", &fd);
+    is_int(jobssh_spawn_talk(fd, env, answer, sizeof(answer), 10000), -EPIPE,
+           "talk: a program that ends without answering: -EPIPE");
+    is_str(answer, "", "and no answer");
+    close(fd);
+    jobssh_spawn_wait(pid, 5000, NULL, NULL);
+
+    pid = start_talker("exec 0<&- 1>&-; exit 0", &fd);
+    jobssh_spawn_wait(pid, 5000, NULL, NULL);
+    is_int(jobssh_spawn_talk(fd, env, answer, sizeof(answer), 10000), -EPIPE,
+           "talk: a program gone before it read anything: -EPIPE, no SIGPIPE");
+    close(fd);
+
+    pid = start_talker("cat >/dev/null; sleep 30", &fd);
+    is_int(jobssh_spawn_talk(fd, env, answer, sizeof(answer), 300), -ETIMEDOUT,
+           "talk: no answer within the time: -ETIMEDOUT");
+    close(fd);
+    is_int(jobssh_spawn_kill(pid, 5000), 0, "the silent program is stopped");
+
+    pid = start_talker("sleep 30", &fd);
+    is_int(jobssh_spawn_talk(fd, env, answer, sizeof(answer), 300), -ETIMEDOUT,
+           "talk: a program that never reads: -ETIMEDOUT, no hang on a full socket");
+    close(fd);
+    is_int(jobssh_spawn_kill(pid, 5000), 0, "it is stopped");
+    is_int(jobssh_spawn_talk(-1, env, answer, sizeof(answer), 300), -EINVAL, "talk: a bad fd");
+    ok(no_children(), "no child is left");
+}
+
 int main(void)
 {
-    plan(67);
+    plan(81);
     test_env_and_stdio();
     test_fds();
     test_fd3();
@@ -447,5 +526,6 @@ int main(void)
     test_errors();
     test_wait_kill();
     test_signals();
+    test_talk();
     return done_testing();
 }
