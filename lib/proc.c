@@ -21,24 +21,29 @@
 #define FD_ENTRIES_MAX 65536   /* entries of /proc/<pid>/fd */
 #define TCP_LISTEN     0x0a    /* the "st" column of a listening socket */
 
-/* The fields of /proc/<pid>/stat after the command name, which may itself
- * contain spaces and parentheses: field 3 onwards. */
-static int stat_fields(pid_t pid, char *buf, size_t size, char **ret)
+/* The fields of <proc>/<pid>/stat after the command name, which may itself
+ * contain spaces and parentheses: field 3 onwards. proc_fd: an open /proc,
+ * or -1 for "/proc"; pid 0: this process. */
+static int stat_fields(int proc_fd, pid_t pid, char *buf, size_t size, char **ret)
 {
     char path[64];
-    FILE *f;
+    ssize_t n;
+    int fd;
     char *p;
 
     if (pid == 0)
-        snprintf(path, sizeof(path), "/proc/self/stat");
+        snprintf(path, sizeof(path), "%sself/stat", proc_fd < 0 ? "/proc/" : "");
     else
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
+        snprintf(path, sizeof(path), "%s%d/stat", proc_fd < 0 ? "/proc/" : "", (int)pid);
+    fd = openat(proc_fd < 0 ? AT_FDCWD : proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -errno;
-    p = fgets(buf, (int)size, f);
-    fclose(f);
-    if (!p || !(p = strrchr(buf, ')')) || p[1] != ' ')
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return n < 0 ? -errno : -EINVAL;
+    buf[n] = '\0';
+    if (!(p = strrchr(buf, ')')) || p[1] != ' ')
         return -EINVAL;
     *ret = p + 2;
     return 0;
@@ -47,7 +52,7 @@ static int stat_fields(pid_t pid, char *buf, size_t size, char **ret)
 int jobssh_proc_starttime(pid_t pid, unsigned long long *ret)
 {
     char buf[1024], *p;
-    int r = stat_fields(pid, buf, sizeof(buf), &p);
+    int r = stat_fields(-1, pid, buf, sizeof(buf), &p);
 
     if (r < 0)
         return r;
@@ -64,8 +69,13 @@ int jobssh_proc_starttime(pid_t pid, unsigned long long *ret)
 
 int jobssh_proc_ppid(pid_t pid, pid_t *ret)
 {
+    return jobssh_proc_ppid_at(-1, pid, ret);
+}
+
+int jobssh_proc_ppid_at(int proc_fd, pid_t pid, pid_t *ret)
+{
     char buf[1024], *p;
-    int ppid, r = stat_fields(pid, buf, sizeof(buf), &p);
+    int ppid, r = stat_fields(proc_fd, pid, buf, sizeof(buf), &p);
 
     if (r < 0)
         return r;

@@ -10,6 +10,8 @@ int jobssh_proc_starttime(pid_t pid, unsigned long long *ret);
 
 /* Parent pid of pid, field 4 of /proc/<pid>/stat. */
 int jobssh_proc_ppid(pid_t pid, pid_t *ret);
+/* The same from proc_fd, an open /proc (another pid namespace's), or -1. */
+int jobssh_proc_ppid_at(int proc_fd, pid_t pid, pid_t *ret);
 
 /* pidfd_open(pid): an fd that names the process even after its pid is
  * reused. -ENOSYS where the kernel lacks it. */

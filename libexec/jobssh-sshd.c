@@ -845,26 +845,25 @@ static int kill_listed_children(int proc_fd, unsigned *found)
 }
 
 /* The parent of pid from <proc_fd>/<pid>/stat, or 0. */
-static pid_t ppid_at(int proc_fd, int pid)
+static pid_t ppid_at(int proc_fd, pid_t pid)
 {
-    char path[32], buf[512];
-    int fd, ppid = 0;
-    ssize_t n;
+    pid_t ppid = 0;
 
-    snprintf(path, sizeof(path), "%d/stat", pid);
-    fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* "pid (comm) state ppid ...": comm may hold anything but ends at the last ')' */
-    char *p = strrchr(buf, ')');
-    if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-        return 0;
-    return (pid_t)ppid;
+    return jobssh_proc_ppid_at(proc_fd, pid, &ppid) < 0 ? 0 : ppid;
+}
+
+/* Are a and b ("thread-self" or a pid) in the same user namespace, per
+ * <proc_fd>? 1, 0, or -errno. */
+static int same_userns(int proc_fd, const char *a, const char *b)
+{
+    char pa[48], pb[48];
+    struct stat sa, sb;
+
+    snprintf(pa, sizeof(pa), "%s/ns/user", a);
+    snprintf(pb, sizeof(pb), "%s/ns/user", b);
+    if (fstatat(proc_fd, pa, &sa, 0) < 0 || fstatat(proc_fd, pb, &sb, 0) < 0)
+        return -errno;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* SIGKILL our children found by a scan of /proc (the host's: in container
@@ -1258,14 +1257,13 @@ static int container_outside(sup_t *s, jobssh_error_t *err)
 /* Is the container's process in a user namespace other than ours? */
 static int own_userns(const sup_t *s, bool *ret)
 {
-    char path[48];
-    struct stat a, b;
+    char pid[16];
+    int r;
 
-    snprintf(path, sizeof(path), "%d/ns/user", (int)s->join_pid);
-    if (fstatat(s->proc_fd, "thread-self/ns/user", &a, 0) < 0 ||
-        fstatat(s->proc_fd, path, &b, 0) < 0)
-        return -errno;
-    *ret = a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+    snprintf(pid, sizeof(pid), "%d", (int)s->join_pid);
+    if ((r = same_userns(s->proc_fd, "thread-self", pid)) < 0)
+        return r;
+    *ret = r == 0;
     return 0;
 }
 
@@ -1424,15 +1422,14 @@ static bool descends_from(int proc_fd, pid_t pid, pid_t anc)
  * 0 while there is none, -1 when the task has gone. */
 static pid_t container_below(const sup_t *s)
 {
-    char path[48];
-    struct stat task_ns, st;
+    char task[16];
     pid_t found = 0;
     int fd;
     DIR *d;
     struct dirent *de;
 
-    snprintf(path, sizeof(path), "%d/ns/user", (int)s->join_pid);
-    if (fstatat(s->proc_fd, path, &task_ns, 0) < 0)
+    snprintf(task, sizeof(task), "%d", (int)s->join_pid);
+    if (same_userns(s->proc_fd, task, task) < 0) /* the task has gone */
         return -1;
     fd = openat(s->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || !(d = fdopendir(fd))) {
@@ -1442,11 +1439,7 @@ static pid_t container_below(const sup_t *s)
     }
     for (unsigned n = 0; n < 1000000 && !found && (de = readdir(d)); n++) {
         int pid = atoi(de->d_name);
-        if (pid <= 1 || pid == s->join_pid)
-            continue;
-        snprintf(path, sizeof(path), "%d/ns/user", pid);
-        if (fstatat(s->proc_fd, path, &st, 0) < 0 ||
-            (st.st_dev == task_ns.st_dev && st.st_ino == task_ns.st_ino))
+        if (pid <= 1 || pid == s->join_pid || same_userns(s->proc_fd, task, de->d_name) != 0)
             continue;
         if (root_moved(s->proc_fd, pid) == 1 &&
             root_moved(s->proc_fd, ppid_at(s->proc_fd, pid)) == 0 &&

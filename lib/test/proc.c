@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -84,7 +85,7 @@ int main(void)
     pid_t ppid = 0, child;
     int pidfd, status;
 
-    plan(15);
+    plan(17);
     ok(jobssh_proc_starttime(0, &self) == 0 && self > 0, "start time of this process");
     ok(jobssh_proc_starttime(getpid(), &byid) == 0, "start time by pid");
     is_int((long long)byid, (long long)self, "0 and getpid() name the same process");
@@ -96,6 +97,13 @@ int main(void)
         pause();
         _exit(0);
     }
+    int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ppid = 0;
+    ok(proc_fd >= 0 && jobssh_proc_ppid_at(proc_fd, child, &ppid) == 0,
+       "parent pid of a child from an open /proc");
+    is_int(ppid, getpid(), "it is this process");
+    if (proc_fd >= 0)
+        close(proc_fd);
     ok(jobssh_proc_starttime(child, &child_start) == 0 && child_start >= self,
        "a child started no earlier than its parent");
     pidfd = jobssh_proc_pidfd(child);
