@@ -144,31 +144,121 @@ static int check_trusted(const self_t *self, const char *path, mode_t type, cons
     return r < 0 ? jobssh_error_prefix(err, -r, "%s", what) : 0;
 }
 
+/* HOOK_BASE_DIR holds every user's key directory: root's, reached without
+ * a symlink, writable by nobody else unless sticky (as basedir= of the
+ * plugin). */
+static int check_base(const self_t *self, const jobssh_hook_env_t *env, jobssh_error_t *err)
+{
+    jobssh_path_policy_t pol = {
+        .uid = self->in_userns ? self->overflow_uid : 0,
+        .allow_sticky = true,
+        .final_uid = JOBSSH_PATH_ANY_UID,
+        .final_type = S_IFDIR,
+    };
+    int r = jobssh_path_check(env->base_dir, &pol, err);
+
+    return r < 0 ? jobssh_error_prefix(err, -r, "HOOK_BASE_DIR") : 0;
+}
+
 /* ---------------------------------------------------------------- keys */
 
 typedef struct as_user {
     jobssh_privs_t privs;
+    const char *base; /* HOOK_BASE_DIR */
+    const char *name; /* the user's */
     const char *keydir;
+    uid_t root_uid; /* how root's files look to the hook */
 } as_user_t;
+
+/* As the user: <base>/<name>/.oci-hooks/ssh, each a directory of the
+ * user's or root's, not a symlink, writable by nobody else (unless
+ * sticky); then the key directory itself (the user's, 0700). */
+static int check_keys(const as_user_t *a, jobssh_error_t *err)
+{
+    static const char *const below[] = {NULL, ".oci-hooks", "ssh"};
+    _cleanup_close_ int fd = -1;
+    char path[PATH_MAX];
+    struct stat st;
+    int r;
+
+    if ((r = jobssh_path_open_nofollow(a->base, O_PATH | O_DIRECTORY, &fd, err)) < 0)
+        return r;
+    (void)jobssh_strlcpy(path, a->base, sizeof(path));
+    for (size_t i = 0; i < JOBSSH_ELEMENTSOF(below); i++) {
+        const char *name = below[i] ? below[i] : a->name;
+        size_t len = strlen(path);
+        int nfd;
+
+        if (jobssh_snprintf(path + len, sizeof(path) - len, "/%s", name) < 0)
+            return jobssh_error_set(err, ENAMETOOLONG, "%s: path too long", a->keydir);
+        nfd = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (nfd < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't open %s", path);
+        close(fd);
+        fd = nfd;
+        if (fstat(fd, &st) < 0)
+            return jobssh_error_set_errno(err, errno, "couldn't stat %s", path);
+        if (S_ISLNK(st.st_mode))
+            return jobssh_error_set(err, ELOOP, "%s is a symlink", path);
+        if (!S_ISDIR(st.st_mode))
+            return jobssh_error_set(err, ENOTDIR, "%s is not a directory", path);
+        if (st.st_uid != geteuid() && st.st_uid != a->root_uid)
+            return jobssh_error_set(err, EPERM, "%s is owned by uid %u, not by uid %u or root",
+                                    path, (unsigned)st.st_uid, (unsigned)geteuid());
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+            return jobssh_error_set(err, EPERM, "%s is %s-writable (mode %04o)", path,
+                                    (st.st_mode & S_IWOTH) ? "world" : "group",
+                                    (unsigned)(st.st_mode & 07777));
+    }
+    return jobssh_keys_check_dir(a->keydir, err);
+}
 
 static int check_keys_as_user(void *arg, jobssh_error_t *err)
 {
     as_user_t *a = arg;
     int r = jobssh_privs_drop(&a->privs, err);
 
-    return r < 0 ? r : jobssh_keys_check_dir(a->keydir, err);
+    return r < 0 ? r : check_keys(a, err);
 }
 
-static int keys_present(const self_t *self, const jobssh_hook_user_t *user, jobssh_error_t *err)
+static int keys_present(const self_t *self, const jobssh_hook_env_t *env,
+                        const jobssh_hook_user_t *user, jobssh_error_t *err)
 {
-    if (!self->privileged)
-        return jobssh_keys_check_dir(user->keydir, err);
     static as_user_t a; /* large (groups[]): not on the stack */
     memset(&a, 0, sizeof(a));
     a.privs.uid = user->uid;
     a.privs.gid = user->gid;
+    a.base = env->base_dir;
+    a.name = user->name;
     a.keydir = user->keydir;
+    a.root_uid = self->in_userns ? self->overflow_uid : 0;
+    if (!self->privileged)
+        return check_keys(&a, err);
     return jobssh_spawn_fn(check_keys_as_user, &a, 10000, err);
+}
+
+/* Sarus sets DROPBEAR_DIR to its own Dropbear tree (also when it runs the
+ * hook for `sarus ssh-keygen` and `sarus run --ssh`): without jobssh's
+ * supervisor in it, jobssh's own program directory is used. Either way
+ * DROPBEAR_DIR must be root's and writable by nobody else. */
+static int resolve_programs(const self_t *self, jobssh_hook_env_t *env, jobssh_error_t *err)
+{
+    char prog[PATH_MAX];
+    int r;
+
+    if (!env->dropbear_dir[0] || env->supervisor[0])
+        return 0;
+    if ((r = check_trusted(self, env->dropbear_dir, S_IFDIR, "DROPBEAR_DIR", err)) < 0)
+        return r;
+    if (jobssh_snprintf(prog, sizeof(prog), "%s/jobssh-sshd", env->dropbear_dir) < 0 ||
+        access(prog, F_OK) < 0) {
+        syslog(LOG_DEBUG, "DROPBEAR_DIR=%s holds no jobssh-sshd: using %s", env->dropbear_dir,
+               PKGLIBEXECDIR);
+        (void)jobssh_strlcpy(env->settings.libexec_dir, PKGLIBEXECDIR,
+                             sizeof(env->settings.libexec_dir));
+        env->dropbear_dir[0] = '\0';
+    }
+    return 0;
 }
 
 /* Make dir/name (the caller's, 0700) unless it exists as a directory of the
@@ -190,7 +280,7 @@ static int mkdir_own(int dirfd, const char *name, const char *path, jobssh_error
     return fd;
 }
 
-static int do_keygen(const self_t *self, const jobssh_hook_env_t *env, bool overwrite)
+static int do_keygen(const self_t *self, jobssh_hook_env_t *env, bool overwrite)
 {
     jobssh_error_t err = {{0}};
     char name[JOBSSH_HOOK_USER_MAX + 1], keydir[PATH_MAX], path[PATH_MAX], comment[64];
@@ -204,6 +294,7 @@ static int do_keygen(const self_t *self, const jobssh_hook_env_t *env, bool over
     }
     if (user_name(env, self->outer_uid, name, sizeof(name), &err) < 0 ||
         jobssh_hook_keydir(env, name, keydir, sizeof(keydir), &err) < 0 ||
+        check_base(self, env, &err) < 0 || resolve_programs(self, env, &err) < 0 ||
         check_trusted(self, env->settings.libexec_dir, S_IFDIR,
                       env->dropbear_dir[0] ? "DROPBEAR_DIR" : "libexec_dir", &err) < 0) {
         say(LOG_ERR, "keygen: %s", err.text);
@@ -248,9 +339,21 @@ static int do_check_keys(const self_t *self, const jobssh_hook_env_t *env)
         say(LOG_ERR, "%s", err.text);
         return 1;
     }
-    if (jobssh_keys_check_dir(keydir, &err) < 0) {
-        say(LOG_ERR, "%s has no usable ssh keys (%s): run `jobssh-hook keygen` first", name,
-            err.text);
+    if (check_base(self, env, &err) < 0) {
+        say(LOG_ERR, "%s", err.text);
+        return 1;
+    }
+    as_user_t a = {.base = env->base_dir,
+                   .name = name,
+                   .keydir = keydir,
+                   .root_uid = self->in_userns ? self->overflow_uid : 0};
+    int r = check_keys(&a, &err);
+    if (r == -ENOENT) {
+        say(LOG_ERR, "%s has no ssh keys (%s): run `jobssh-hook keygen` first", name, err.text);
+        return 1;
+    }
+    if (r < 0) {
+        say(LOG_ERR, "the ssh keys of %s are refused: %s", name, err.text);
         return 1;
     }
     return 0;
@@ -320,8 +423,7 @@ static int find_user(const self_t *self, const jobssh_hook_env_t *env,
 
 /* ---------------------------------------------------------------- start */
 
-static int do_start(const self_t *self, const jobssh_hook_env_t *env,
-                    const jobssh_hook_state_t *stp)
+static int do_start(const self_t *self, jobssh_hook_env_t *env, const jobssh_hook_state_t *stp)
 {
     const jobssh_hook_state_t st = *stp;
     static jobssh_hook_config_t c;
@@ -359,15 +461,23 @@ static int do_start(const self_t *self, const jobssh_hook_env_t *env,
         say(LOG_ERR, "container %s: %s", st.id, err.text);
         goto out;
     }
-    if (keys_present(self, &user, &err) < 0) {
+    if (check_base(self, env, &err) < 0)
+        goto fail_err;
+    if ((r = keys_present(self, env, &user, &err)) == -ENOENT) {
         say(LOG_ERR,
-            "container %s: %s has no usable ssh keys (%s): run `jobssh-hook keygen` "
-            "(Sarus: `sarus ssh-keygen`) first",
+            "container %s: %s has no ssh keys (%s): run `jobssh-hook keygen` (Sarus: `sarus "
+            "ssh-keygen`) first",
             st.id, user.name, err.text);
         goto out;
     }
+    if (r < 0) {
+        say(LOG_ERR, "container %s: the ssh keys of %s are refused: %s", st.id, user.name,
+            err.text);
+        goto out;
+    }
     /* The programs: DROPBEAR_DIR (or libexec_dir) and the supervisor in it. */
-    if (check_trusted(self, env->settings.libexec_dir, S_IFDIR,
+    if (resolve_programs(self, env, &err) < 0 ||
+        check_trusted(self, env->settings.libexec_dir, S_IFDIR,
                       env->dropbear_dir[0] ? "DROPBEAR_DIR" : "libexec_dir", &err) < 0)
         goto fail_err;
     if (env->supervisor[0])
@@ -532,20 +642,6 @@ int main(int argc, char *argv[])
     if (jobssh_hook_env_parse(environ, &env, &err) < 0 || self_init(&self, &err) < 0) {
         say(LOG_ERR, "%s", err.text);
         return 1;
-    }
-    /* Sarus sets DROPBEAR_DIR to its own Dropbear tree (also when it runs
-     * the hook for `sarus ssh-keygen` and `sarus run --ssh`): without
-     * jobssh's supervisor in it, jobssh's own program directory is used. */
-    if (env.dropbear_dir[0] && !env.supervisor[0]) {
-        char prog[PATH_MAX];
-        if (jobssh_snprintf(prog, sizeof(prog), "%s/jobssh-sshd", env.dropbear_dir) < 0 ||
-            access(prog, F_OK) < 0) {
-            syslog(LOG_DEBUG, "DROPBEAR_DIR=%s holds no jobssh-sshd: using %s", env.dropbear_dir,
-                   PKGLIBEXECDIR);
-            (void)jobssh_strlcpy(env.settings.libexec_dir, PKGLIBEXECDIR,
-                                 sizeof(env.settings.libexec_dir));
-            env.dropbear_dir[0] = '\0';
-        }
     }
     if (mode == JOBSSH_HOOK_KEYGEN)
         return do_keygen(&self, &env, overwrite);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hook.h"
@@ -171,13 +170,6 @@ int jobssh_hook_record_remove(int dirfd, const char *id, jobssh_error_t *err)
     return 1;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Is rec's process still the one recorded? */
 static bool same_process(const jobssh_hook_record_t *rec)
 {
@@ -201,7 +193,7 @@ static int send_signal(const jobssh_hook_record_t *rec, int pidfd, int sig)
 static bool wait_gone(const jobssh_hook_record_t *rec, int pidfd, long deadline)
 {
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - jobssh_now_ms();
         if (pidfd >= 0) {
             struct pollfd p = {.fd = pidfd, .events = POLLIN};
             if (poll(&p, 1, left > 0 ? (int)left : 0) > 0)
@@ -230,11 +222,11 @@ int jobssh_hook_record_stop(const jobssh_hook_record_t *rec, int timeout_ms, job
         return same_process(rec) ? jobssh_error_set_errno(err, -pidfd, "pidfd of %d", rec->pid) : 0;
     if ((r = send_signal(rec, pidfd, SIGTERM)) < 0)
         return r == -ESRCH ? 0 : jobssh_error_set_errno(err, -r, "couldn't signal %d", rec->pid);
-    if (wait_gone(rec, pidfd, now_ms() + timeout_ms))
+    if (wait_gone(rec, pidfd, jobssh_now_ms() + timeout_ms))
         return 1;
     if ((r = send_signal(rec, pidfd, SIGKILL)) < 0 && r != -ESRCH)
         return jobssh_error_set_errno(err, -r, "couldn't kill %d", rec->pid);
-    if (!wait_gone(rec, pidfd, now_ms() + 5000))
+    if (!wait_gone(rec, pidfd, jobssh_now_ms() + 5000))
         return jobssh_error_set(err, ETIMEDOUT, "process %d did not end after SIGKILL",
                                 (int)rec->pid);
     return 2;

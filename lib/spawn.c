@@ -358,6 +358,10 @@ const char *jobssh_status_str(int status, char buf[64])
     return buf;
 }
 
+/* The exit status of a jobssh_spawn_fn() child whose function failed with
+ * -ENOENT. */
+#define SPAWN_FN_ENOENT 2
+
 int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int timeout_ms,
                     jobssh_error_t *err)
 {
@@ -379,11 +383,11 @@ int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int ti
     }
     if (pid == 0) {
         close(pipefd[0]);
-        if (fn(arg, &cerr) < 0) {
+        if ((r = fn(arg, &cerr)) < 0) {
             if (!cerr.text[0])
                 jobssh_error_set(&cerr, EIO, "a helper process failed");
             (void)!write(pipefd[1], cerr.text, strnlen(cerr.text, sizeof(cerr.text)));
-            _exit(1);
+            _exit(r == -ENOENT ? SPAWN_FN_ENOENT : 1);
         }
         _exit(0);
     }
@@ -417,7 +421,9 @@ int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int ti
         return r;
     }
     if (have > 0)
-        return jobssh_error_set(err, EIO, "%s", cerr.text);
+        return jobssh_error_set(
+            err, WIFEXITED(status) && WEXITSTATUS(status) == SPAWN_FN_ENOENT ? ENOENT : EIO, "%s",
+            cerr.text);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return jobssh_error_set(err, EIO, "a helper process %s", jobssh_status_str(status, buf));
     return 0;

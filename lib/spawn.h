@@ -75,8 +75,10 @@ int jobssh_spawn_kill(pid_t pid, int timeout_ms);
 /* Run fn(arg) in a forked child (no exec: work that needs another identity,
  * e.g. a privilege drop, but no new program) and wait at most timeout_ms
  * for it. Returns 0 when fn returned >= 0; otherwise fn's error text (sent
- * back through a pipe), "a helper process killed by signal 9 (Killed)", or
- * -ETIMEDOUT (the child is killed). Same rules as pre_exec for fn. */
+ * back through a pipe) with -ENOENT when fn returned -ENOENT (something is
+ * missing, as opposed to wrong) and -EIO for any other error, "a helper
+ * process killed by signal 9 (Killed)" (-EIO), or -ETIMEDOUT (the child is
+ * killed). Same rules as pre_exec for fn. */
 int jobssh_spawn_fn(int (*fn)(void *arg, jobssh_error_t *err), void *arg, int timeout_ms,
                     jobssh_error_t *err);
 

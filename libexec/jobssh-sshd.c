@@ -1106,7 +1106,8 @@ static int read_key_as_user(void *arg, jobssh_error_t *err)
         return r;
     fd = open(k->s->auth_key_file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return jobssh_error_set_errno(err, errno, "couldn't open %s", k->s->auth_key_file);
+        return jobssh_error_set_errno(err, errno, "couldn't open %s as %s", k->s->auth_key_file,
+                                      k->s->user);
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return jobssh_error_set(err, EINVAL, "%s is not a regular file", k->s->auth_key_file);
     if (st.st_size > EXTRA_KEY_MAX)
@@ -1142,21 +1143,41 @@ static int read_extra_key(sup_t *s, jobssh_error_t *err)
     return r;
 }
 
-/* A child that stays outside the container as the user: it writes the
- * daemon's pid (one line from the pipe) to --pidfile-host, and removes
- * that file when the pipe closes. */
-static void pid_writer(sup_t *s, int in)
+/* A child that stays outside the container as the user: it opens
+ * --pidfile-host (a regular file, created when missing, never through a
+ * symlink) and says on status whether it could (nothing: yes; else the
+ * reason), then writes the daemon's pid (one line from the pipe in) to it,
+ * and removes it when that pipe closes. */
+static void pid_writer(sup_t *s, int in, int status)
 {
     jobssh_error_t err = {{0}};
+    const char *path = s->pidfile_host;
     char line[32];
     size_t len = 0;
-    bool wrote = false;
+    struct stat st, now;
+    int fd;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (become_user(s, &err) < 0) {
-        jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: --pidfile-host: %s", s->tag, err.text);
-        _exit(1);
+    if (become_user(s, &err) < 0)
+        goto fail;
+    /* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking. */
+    fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP || (lstat(path, &now) == 0 && S_ISLNK(now.st_mode)))
+            jobssh_error_set(&err, ELOOP, "pidfile_host %s is a symlink", path);
+        else if (e == ENXIO)
+            jobssh_error_set(&err, e, "pidfile_host %s is not a regular file", path);
+        else
+            jobssh_error_set_errno(&err, e, "pidfile_host %s: couldn't open it as %s", path,
+                                   s->user);
+        goto fail;
     }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        jobssh_error_set(&err, EINVAL, "pidfile_host %s is not a regular file", path);
+        goto fail;
+    }
+    close(status);
     for (unsigned i = 0; i < 1000; i++) {
         ssize_t n = read(in, line + len, sizeof(line) - 1 - len);
         if (n <= 0)
@@ -1166,44 +1187,76 @@ static void pid_writer(sup_t *s, int in)
             break;
     }
     char *nl = len > 0 ? memchr(line, '\n', len) : NULL;
-    if (nl) {
-        int fd = open(s->pidfile_host, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, line, (size_t)(nl - line + 1)) < 0)
-            jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: couldn't write %s: %s", s->tag,
-                       s->pidfile_host, strerror(errno));
-        else
-            wrote = true;
-        if (fd >= 0)
-            close(fd);
-        for (unsigned i = 0; i < 1000000 && read(in, line, sizeof(line)) > 0; i++)
-            ;
-    }
-    if (wrote)
-        (void)unlink(s->pidfile_host);
+    if (nl && (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)(nl - line + 1), 0) < 0))
+        jobssh_log(&logger, JOBSSH_LOG_ERR, "step %s: couldn't write %s: %s", s->tag, path,
+                   strerror(errno));
+    for (unsigned i = 0; nl && i < 1000000 && read(in, line, sizeof(line)) > 0; i++)
+        ;
+    /* Only the file opened above (the user may have replaced it meanwhile). */
+    if (lstat(path, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+        (void)unlink(path);
+    close(fd);
     _exit(0);
+fail:
+    (void)!write(status, err.text, strlen(err.text));
+    _exit(1);
 }
 
+/* Start pid_writer() and wait (bounded) until it has opened --pidfile-host,
+ * so that a path that will not do fails the start with the reason. */
 static int start_pid_writer(sup_t *s, jobssh_error_t *err)
 {
-    int p[2];
+    int p[2], q[2];
     pid_t pid;
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return jobssh_error_set_errno(err, errno, "pipe");
+    if (pipe2(q, O_CLOEXEC) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return jobssh_error_set_errno(err, errno, "pipe");
+    }
     pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
+        close(q[0]);
+        close(q[1]);
         return jobssh_error_set_errno(err, errno, "fork");
     }
     if (pid == 0) {
         close(p[1]);
-        pid_writer(s, p[0]);
+        close(q[0]);
+        pid_writer(s, p[0], q[1]);
     }
     close(p[0]);
+    close(q[1]);
     s->pid_pipe = p[1];
     s->pid_writer = pid;
-    return 0;
+
+    char text[sizeof(err->text)];
+    size_t len = 0;
+    long deadline = jobssh_now_ms() + 10000;
+    for (unsigned i = 0; i < 1000 && len + 1 < sizeof(text); i++) {
+        struct pollfd pfd = {.fd = q[0], .events = POLLIN};
+        long left = deadline - jobssh_now_ms();
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            close(q[0]);
+            return jobssh_error_set(err, ETIMEDOUT, "pidfile_host %s: no answer within 10 s",
+                                    s->pidfile_host);
+        }
+        ssize_t n = read(q[0], text + len, sizeof(text) - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(q[0]);
+    if (len == 0)
+        return 0;
+    text[len] = '\0';
+    return jobssh_error_set(err, EPERM, "%s", text);
 }
 
 /* Outside the container: check that its process is the user's, open what

@@ -9,90 +9,7 @@ jobssh_make_images
 test_cluster_up
 jobssh_oci_prereq
 
-HOOK=$JOBSSH_CLUSTER_DIR/install/libexec/jobssh-hook
-LIBEXEC=$JOBSSH_CLUSTER_DIR/install/libexec
-# The users' key directories (Sarus: <HOOK_BASE_DIR>/<user>/.oci-hooks/ssh/keys);
-# under the cluster's state directory, root's, like a site's /home.
-HOOKBASE=$JOBSSH_CLUSTER_DIR/hookbase
-HOOKRUN=$JOBSSH_CLUSTER_DIR/hookrun
-CRUN_ROOT=$SHARNESS_TRASH_DIRECTORY/crun
-TAG=t3000-$$
-
-# hook_env: the environment of the hook in a hooks.d file, as JSON strings.
-hook_env() {
-    printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
-        "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
-    if [ -n "${HOOK_XDG:-}" ]; then printf ', "XDG_RUNTIME_DIR=%s"' "$HOOK_XDG"; fi
-}
-
-# hooked_config IMAGE FILE [ANNOTATION=VALUE...] -- CMD...: the config.json of
-# IMAGE with the hook at createRuntime and poststop, as crun reads hooks from
-# a bundle (podman turns hooks.d files into the same), and the annotations.
-hooked_config() {
-    local image=$1 out=$2
-    shift 2
-    python3 - "$(image_dir "$image")/config.json" "$out" "$HOOK" "$(hook_env)" "$@" <<'EOF'
-import json, sys
-src, out, hook, env = sys.argv[1:5]
-rest = sys.argv[5:]
-sep = rest.index("--")
-notes, args = rest[:sep], rest[sep + 1:]
-with open(src) as f:
-    config = json.load(f)
-config["process"]["args"] = args
-env = json.loads("[" + env + "]")
-config["hooks"] = {
-    "createRuntime": [{"path": hook, "args": ["jobssh-hook", "start-ssh-daemon"], "env": env}],
-    "poststop": [{"path": hook, "args": ["jobssh-hook", "stop-ssh-daemon"], "env": env}],
-}
-ann = config.setdefault("annotations", {})
-for n in notes:
-    k, v = n.split("=", 1)
-    ann[k] = v
-with open(out, "w") as f:
-    json.dump(config, f, indent=2)
-EOF
-    chmod 0644 "$out"
-}
-
-# start_container NODE IMAGE ID [ANNOTATION=VALUE...]: run a container of
-# IMAGE detached in NODE's namespaces (crun as root), with the hook.
-start_container() {
-    local node=$1 image=$2 id=$3
-    shift 3
-    hooked_config "$image" "$PWD/$id.json" com.hooks.ssh.enabled=true org.jobssh.tag=$TAG \
-        "org.jobssh.hosts=node[1-2]" "$@" -- sleep 600 &&
-    run_in_node "$node" root crun --root="$CRUN_ROOT" run -d --config "$PWD/$id.json" \
-        --bundle "$(image_dir "$image")" "$id" </dev/null
-}
-
-# in_container ID USER CMD...: run CMD in container ID as USER (uid).
-in_container() {
-    local id=$1 uid=$2
-    shift 2
-    crun --root="$CRUN_ROOT" exec --user "$uid:$uid" "$id" "$@"
-}
-
-stop_container() {
-    crun --root="$CRUN_ROOT" kill "$1" KILL 2>/dev/null
-    for _ in $(seq 1 100); do
-        crun --root="$CRUN_ROOT" state "$1" 2>/dev/null | grep -q '"running"' || break
-        sleep 0.05
-    done
-    crun --root="$CRUN_ROOT" delete -f "$1"
-}
-
-# nothing_left: no supervisor or daemon of this file's tag, no record.
-nothing_left() {
-    for _ in $(seq 1 100); do
-        pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null ||
-            pgrep -f "dropbear.*jobssh-$TAG" >/dev/null || break
-        sleep 0.1
-    done
-    ! pgrep -af "jobssh-sshd --container.*--tag $TAG" &&
-    ! pgrep -af "dropbear.*jobssh-$TAG" &&
-    test -z "$(ls -A "$HOOKRUN/oci-hook" 2>/dev/null)"
-}
+jobssh_hook_vars t3000-$$
 
 test_expect_success CLUSTER,IMAGES,OCI 'set-up: the key base directory, keygen as the user' '
     install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
@@ -140,20 +57,6 @@ test_expect_success CLUSTER,IMAGES,OCI 'a read-only image gets ssh too' '
     stop_container ro1 &&
     nothing_left
 '
-
-# hook_direct ANNOTATIONS_JSON [VAR=VALUE...]: run the hook's start stage as
-# a runtime does, for the running container plain1 (started without hooks),
-# with the state on stdin; its messages go to stderr.
-hook_direct() {
-    local notes=$1 pid
-    shift
-    pid=$(crun --root="$CRUN_ROOT" state plain1 | python3 -c "import json,sys; print(json.load(sys.stdin)[\"pid\"])") &&
-    printf '{"ociVersion":"1.0.2","id":"plain1","pid":%s,"status":"created","bundle":"%s","annotations":%s}' \
-        "$pid" "$(image_dir busybox)" "$notes" >state.json &&
-    nsenter --net="$JOBSSH_CLUSTER_DIR/ns/node1.net" --uts="$JOBSSH_CLUSTER_DIR/ns/node1.uts" \
-        env -i HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" \
-        JOBSSH_HOOK_SETTINGS="rundir=$HOOKRUN" "$@" "$HOOK" start-ssh-daemon <state.json
-}
 
 test_expect_success CLUSTER,IMAGES,OCI 'a bad port annotation: the container does not start; the hook says why' '
     test_must_fail start_container node1 busybox bad1 com.hooks.ssh.port=notaport &&

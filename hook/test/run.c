@@ -140,7 +140,7 @@ static void test_keygen(void)
     is_int(run((char *[]){"jobssh-hook", "check-user-has-sshkeys", NULL}, hook_env, "", true, err,
                sizeof(err)),
            1, "check-user-has-sshkeys fails before keygen");
-    ok(strstr(err, "jobssh-hook: " TESTUSER_NAME " has no usable ssh keys (") &&
+    ok(strstr(err, "jobssh-hook: " TESTUSER_NAME " has no ssh keys (") &&
            strstr(err, "run `jobssh-hook keygen` first"),
        "  and says what to run: %s", err);
 
@@ -355,11 +355,36 @@ static void test_start_stop(void)
         make_state("ctr-5", sleeper, "\"com.hooks.ssh.enabled\":\"true\"");
         is_int(run(start, hook_env, state_json, false, err, sizeof(err)), 1,
                "a user without keys fails the hook");
-        ok(strstr(err, "jobssh-hook: container ctr-5: " TESTUSER_NAME " has no usable ssh keys") &&
+        ok(strstr(err, "jobssh-hook: container ctr-5: " TESTUSER_NAME " has no ssh keys") &&
                strstr(err, "run `jobssh-hook keygen`"),
            "  and says to run keygen: %s", err);
         if (rename(moved, path) < 0)
             bail_out("rename: %m");
+    }
+    /* A key base or a directory on the way to the keys that others can
+     * write: refused, naming it. */
+    {
+        char base[600], oci[700];
+        snprintf(base, sizeof(base), "%s/home", tmp);
+        snprintf(oci, sizeof(oci), "%s/home/" TESTUSER_NAME "/.oci-hooks", tmp);
+        make_state("ctr-6", sleeper, "\"com.hooks.ssh.enabled\":\"true\"");
+        if (chmod(base, 0777) < 0)
+            bail_out("chmod: %m");
+        is_int(run(start, hook_env, state_json, false, err, sizeof(err)), 1,
+               "a world-writable HOOK_BASE_DIR fails the hook");
+        ok(strstr(err, "jobssh-hook: container ctr-6: HOOK_BASE_DIR: ") &&
+               strstr(err, "/home is world-writable (mode 0777)"),
+           "  naming it: %s", err);
+        if (chmod(base, 0755) < 0 || chmod(oci, 0770) < 0)
+            bail_out("chmod: %m");
+        is_int(run(start, hook_env, state_json, false, err, sizeof(err)), 1,
+               "a group-writable .oci-hooks fails the hook");
+        ok(strstr(err, "jobssh-hook: container ctr-6: the ssh keys of " TESTUSER_NAME
+                       " are refused: ") &&
+               strstr(err, "/.oci-hooks is group-writable (mode 0770)"),
+           "  naming it: %s", err);
+        if (chmod(oci, 0700) < 0)
+            bail_out("chmod: %m");
     }
     kill(sleeper, SIGKILL);
     waitpid(sleeper, NULL, 0);

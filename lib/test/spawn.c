@@ -417,6 +417,11 @@ static int fn_hang(void *arg, jobssh_error_t *err)
     return 0;
 }
 
+static int fn_missing(void *arg, jobssh_error_t *err)
+{
+    return jobssh_error_set(err, ENOENT, "helper misses x");
+}
+
 static int fn_crash(void *arg, jobssh_error_t *err)
 {
     raise(SIGKILL);
@@ -431,6 +436,9 @@ static void test_fn(void)
     is_int(jobssh_spawn_fn(fn_ok, NULL, 5000, &err), 0, "spawn_fn: a function that succeeds");
     is_int(jobssh_spawn_fn(fn_fail, "no", 5000, &err), -EIO, "spawn_fn: one that fails");
     is_str(err.text, "helper says no", "its error text comes back");
+    is_int(jobssh_spawn_fn(fn_missing, NULL, 5000, &err), -ENOENT,
+           "spawn_fn: one that fails with -ENOENT (something missing)");
+    is_str(err.text, "helper misses x", "its error text comes back");
     is_int(jobssh_spawn_fn(fn_hang, NULL, 300, &err), -ETIMEDOUT, "spawn_fn: a hang times out");
     ok(no_children(), "and the hung child is killed and reaped");
     is_int(jobssh_spawn_fn(fn_crash, NULL, 5000, &err), -EIO, "spawn_fn: a crash");
@@ -518,7 +526,7 @@ static void test_talk(void)
 
 int main(void)
 {
-    plan(81);
+    plan(83);
     test_env_and_stdio();
     test_fds();
     test_fd3();

@@ -23,6 +23,38 @@
 #                            root, rootless for a test user (state in the
 #                            cluster's crun dir of the user)
 #
+# The OCI hook (jobssh-hook) with crun as root, in a file that has called
+#   jobssh_hook_vars TAG     set HOOK, LIBEXEC (the cluster's installed
+#                            programs), HOOKBASE (HOOK_BASE_DIR: the users'
+#                            key directories), HOOKRUN (the hook's rundir),
+#                            CRUN_ROOT (crun's state, in the trash directory)
+#                            and TAG (org.jobssh.tag of start_container)
+#   hook_env                 the hook's environment in a hooks.d file, as JSON
+#                            strings (HOOK_XDG: also XDG_RUNTIME_DIR)
+#   hooked_config IMAGE FILE [ANNOTATION=VALUE...] -- CMD...
+#                            write to FILE the config.json of IMAGE with the
+#                            hook at createRuntime and poststop, the
+#                            annotations and CMD; HOOK_CONFIG_EDIT: Python
+#                            statements run on `config` before it is written
+#   start_container NODE IMAGE ID [ANNOTATION=VALUE...]
+#                            run a container of IMAGE (HOOK_BUNDLE: another
+#                            bundle directory) detached in NODE's namespaces,
+#                            with the hook, ssh enabled, tag TAG, hosts
+#                            node[1-2]; crun writes the hook's stderr to
+#                            ID.hook.err (annotation run.oci.hooks.stderr)
+#   in_container ID UID CMD...
+#                            run CMD in container ID as UID
+#   stop_container ID        kill (bounded wait) and delete container ID
+#   hook_direct NOTES_JSON [VAR=VALUE...]
+#                            run the hook's start stage by hand, as a runtime
+#                            does, for the running container HOOK_ID (default
+#                            plain1, of the bundle HOOK_BUNDLE, default the
+#                            busybox image) in node1's namespaces, with the
+#                            annotations NOTES_JSON and VAR=VALUE added to its
+#                            environment; its messages go to stderr
+#   nothing_left             no supervisor or daemon of TAG (waited for, at
+#                            most 10 s), no record in HOOKRUN
+#
 # Environment read:
 #   JOBSSH_TEST_IMAGES     the image cache (default /var/cache/jobssh-test/images)
 
@@ -104,4 +136,97 @@ crun_in_node() {
     fi
     run_in_node "$node" "$user" crun --root="$root" run --config "$cfg" \
         --bundle "$(image_dir "$image")" "$id"
+}
+
+jobssh_hook_vars() {
+    HOOK=$JOBSSH_CLUSTER_DIR/install/libexec/jobssh-hook
+    LIBEXEC=$JOBSSH_CLUSTER_DIR/install/libexec
+    # Sarus's layout: <HOOK_BASE_DIR>/<user>/.oci-hooks/ssh/keys; under the
+    # cluster's state directory, root's, like a site's /home.
+    HOOKBASE=$JOBSSH_CLUSTER_DIR/hookbase
+    HOOKRUN=$JOBSSH_CLUSTER_DIR/hookrun
+    CRUN_ROOT=$SHARNESS_TRASH_DIRECTORY/crun
+    TAG=$1
+}
+
+hook_env() {
+    printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
+        "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
+    if [ -n "${HOOK_XDG:-}" ]; then printf ', "XDG_RUNTIME_DIR=%s"' "$HOOK_XDG"; fi
+}
+
+# As crun reads hooks from a bundle (podman turns hooks.d files into the same).
+hooked_config() {
+    local image=$1 out=$2
+    shift 2
+    python3 - "$(image_dir "$image")/config.json" "$out" "$HOOK" "$(hook_env)" \
+        "${HOOK_CONFIG_EDIT:-}" "$@" <<'EOF'
+import json, sys
+src, out, hook, env, edit = sys.argv[1:6]
+rest = sys.argv[6:]
+sep = rest.index("--")
+notes, args = rest[:sep], rest[sep + 1:]
+with open(src) as f:
+    config = json.load(f)
+config["process"]["args"] = args
+env = json.loads("[" + env + "]")
+config["hooks"] = {
+    "createRuntime": [{"path": hook, "args": ["jobssh-hook", "start-ssh-daemon"], "env": env}],
+    "poststop": [{"path": hook, "args": ["jobssh-hook", "stop-ssh-daemon"], "env": env}],
+}
+ann = config.setdefault("annotations", {})
+for n in notes:
+    k, v = n.split("=", 1)
+    ann[k] = v
+exec(edit)
+with open(out, "w") as f:
+    json.dump(config, f, indent=2)
+EOF
+    chmod 0644 "$out"
+}
+
+start_container() {
+    local node=$1 image=$2 id=$3
+    shift 3
+    hooked_config "$image" "$PWD/$id.json" com.hooks.ssh.enabled=true "org.jobssh.tag=$TAG" \
+        "org.jobssh.hosts=node[1-2]" "run.oci.hooks.stderr=$PWD/$id.hook.err" "$@" -- sleep 600 &&
+    run_in_node "$node" root crun --root="$CRUN_ROOT" run -d --config "$PWD/$id.json" \
+        --bundle "${HOOK_BUNDLE:-$(image_dir "$image")}" "$id" </dev/null
+}
+
+in_container() {
+    local id=$1 uid=$2
+    shift 2
+    crun --root="$CRUN_ROOT" exec --user "$uid:$uid" "$id" "$@"
+}
+
+stop_container() {
+    crun --root="$CRUN_ROOT" kill "$1" KILL 2>/dev/null
+    for _ in $(seq 1 100); do
+        crun --root="$CRUN_ROOT" state "$1" 2>/dev/null | grep -q '"running"' || break
+        sleep 0.05
+    done
+    crun --root="$CRUN_ROOT" delete -f "$1"
+}
+
+nothing_left() {
+    for _ in $(seq 1 100); do
+        pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null ||
+            pgrep -f "dropbear.*jobssh-$TAG" >/dev/null || break
+        sleep 0.1
+    done
+    ! pgrep -af "jobssh-sshd --container.*--tag $TAG" &&
+    ! pgrep -af "dropbear.*jobssh-$TAG" &&
+    test -z "$(ls -A "$HOOKRUN/oci-hook" 2>/dev/null)"
+}
+
+hook_direct() {
+    local notes=$1 id=${HOOK_ID:-plain1} pid
+    shift
+    pid=$(crun --root="$CRUN_ROOT" state "$id" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"pid\"])") &&
+    printf '{"ociVersion":"1.0.2","id":"%s","pid":%s,"status":"created","bundle":"%s","annotations":%s}' \
+        "$id" "$pid" "${HOOK_BUNDLE:-$(image_dir busybox)}" "$notes" >state.json &&
+    nsenter --net="$JOBSSH_CLUSTER_DIR/ns/node1.net" --uts="$JOBSSH_CLUSTER_DIR/ns/node1.uts" \
+        env -i HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" \
+        JOBSSH_HOOK_SETTINGS="rundir=$HOOKRUN" "$@" "$HOOK" start-ssh-daemon <state.json
 }
