@@ -93,7 +93,6 @@ typedef struct jobssh_hook_env {
     unsigned first_port;         /* SERVER_PORT_DEFAULT or SERVER_PORT; 0: none */
     bool home_ssh;               /* OVERLAY_MOUNT_HOME_SSH [true] */
     bool join_ns;                /* JOIN_NAMESPACES [true] */
-    char supervisor[PATH_MAX];   /* JOBSSH_HOOK_TEST_SUPERVISOR; "": libexec_dir/jobssh-sshd */
     jobssh_settings_t settings;  /* JOBSSH_HOOK_SETTINGS, basedir and libexec_dir filled in */
 } jobssh_hook_env_t;
 

@@ -246,7 +246,7 @@ static int resolve_programs(const self_t *self, jobssh_hook_env_t *env, jobssh_e
     char prog[PATH_MAX];
     int r;
 
-    if (!env->dropbear_dir[0] || env->supervisor[0])
+    if (!env->dropbear_dir[0])
         return 0;
     if ((r = check_trusted(self, env->dropbear_dir, S_IFDIR, "DROPBEAR_DIR", err)) < 0)
         return r;
@@ -480,11 +480,9 @@ static int do_start(const self_t *self, jobssh_hook_env_t *env, const jobssh_hoo
         check_trusted(self, env->settings.libexec_dir, S_IFDIR,
                       env->dropbear_dir[0] ? "DROPBEAR_DIR" : "libexec_dir", &err) < 0)
         goto fail_err;
-    if (env->supervisor[0])
-        (void)jobssh_strlcpy(prog, env->supervisor, sizeof(prog));
-    else if (jobssh_settings_program(&env->settings, "jobssh-sshd", prog, sizeof(prog), &err) < 0)
+    if (jobssh_settings_program(&env->settings, "jobssh-sshd", prog, sizeof(prog), &err) < 0)
         goto fail_err;
-    if (!env->supervisor[0] && access(prog, X_OK) < 0) {
+    if (access(prog, X_OK) < 0) {
         say(LOG_ERR, "container %s: %s: %s (is jobssh installed in %s?)", st.id, prog,
             strerror(errno), env->settings.libexec_dir);
         goto out;

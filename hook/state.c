@@ -503,7 +503,6 @@ typedef struct raw_env {
     uint64_t port_default, port_old;
     bool home_ssh, join_ns;
     char settings[JOBSSH_CONF_VALUE_MAX];
-    char supervisor[PATH_MAX];
 } raw_env_t;
 
 static const jobssh_conf_key_t env_keys[] = {
@@ -516,7 +515,6 @@ static const jobssh_conf_key_t env_keys[] = {
     JOBSSH_CONF_KEY(raw_env_t, "OVERLAY_MOUNT_HOME_SSH", JOBSSH_CONF_BOOL, home_ssh),
     JOBSSH_CONF_KEY(raw_env_t, "JOIN_NAMESPACES", JOBSSH_CONF_BOOL, join_ns),
     JOBSSH_CONF_KEY(raw_env_t, "JOBSSH_HOOK_SETTINGS", JOBSSH_CONF_STRING, settings),
-    JOBSSH_CONF_KEY(raw_env_t, "JOBSSH_HOOK_TEST_SUPERVISOR", JOBSSH_CONF_PATH, supervisor),
     {NULL},
 };
 
@@ -571,7 +569,6 @@ int jobssh_hook_env_parse(char *const envp[], jobssh_hook_env_t *ret, jobssh_err
     memcpy(e->base_dir, raw->base_dir, sizeof(e->base_dir));
     memcpy(e->passwd_file, raw->passwd_file, sizeof(e->passwd_file));
     memcpy(e->dropbear_dir, raw->dropbear_dir, sizeof(e->dropbear_dir));
-    memcpy(e->supervisor, raw->supervisor, sizeof(e->supervisor));
     e->first_port = (unsigned)(raw->port_default ? raw->port_default : raw->port_old);
     e->home_ssh = raw->home_ssh;
     e->join_ns = raw->join_ns;

@@ -1,6 +1,6 @@
 /* test/run.c - the jobssh-hook program: modes, keygen and its key check as
- * the test user, and start/stop against a stand-in for jobssh-sshd
- * (JOBSSH_HOOK_TEST_SUPERVISOR) that records its command line and input
+ * the test user, and start/stop against a stand-in for jobssh-sshd (in
+ * the test's DROPBEAR_DIR, under that name) that records its command line and input
  * and answers what the test tells it. Root only (the hook checks that its
  * programs are root's, and keygen runs as the test user). */
 #include "config.h"
@@ -92,9 +92,9 @@ static char *read_file(const char *path)
     return buf;
 }
 
-static char env_base[600], env_passwd[600], env_dropbear[600], env_settings[700], env_sup[600];
+static char env_base[600], env_passwd[600], env_dropbear[600], env_settings[700];
 static char *hook_env[] = {env_base,     env_passwd, env_dropbear, "SERVER_PORT_DEFAULT=15263",
-                           env_settings, env_sup,    NULL};
+                           env_settings, NULL};
 
 static void test_modes(void)
 {
@@ -467,13 +467,12 @@ int main(void)
              "echo 'ready 2345'\n"
              "exec sleep 120 > /dev/null\n",
              tmp, tmp, tmp, tmp);
-    snprintf(path, sizeof(path), "%s/standin", tmp);
+    snprintf(path, sizeof(path), "%s/libexec/jobssh-sshd", tmp);
     write_file(path, script, 0755);
     snprintf(env_base, sizeof(env_base), "HOOK_BASE_DIR=%s/home", tmp);
     snprintf(env_passwd, sizeof(env_passwd), "PASSWD_FILE=%s/passwd", tmp);
     snprintf(env_dropbear, sizeof(env_dropbear), "DROPBEAR_DIR=%s/libexec", tmp);
     snprintf(env_settings, sizeof(env_settings), "JOBSSH_HOOK_SETTINGS=rundir=%s/run", tmp);
-    snprintf(env_sup, sizeof(env_sup), "JOBSSH_HOOK_TEST_SUPERVISOR=%s/standin", tmp);
 
     test_modes();
     test_keygen();
