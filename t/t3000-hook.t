@@ -9,21 +9,8 @@ jobssh_make_images
 test_cluster_up
 jobssh_oci_prereq
 
-HOOK=$JOBSSH_CLUSTER_DIR/install/libexec/jobssh-hook
-LIBEXEC=$JOBSSH_CLUSTER_DIR/install/libexec
-# The users' key directories (Sarus: <HOOK_BASE_DIR>/<user>/.oci-hooks/ssh/keys);
-# under the cluster's state directory, root's, like a site's /home.
-HOOKBASE=$JOBSSH_CLUSTER_DIR/hookbase
-HOOKRUN=$JOBSSH_CLUSTER_DIR/hookrun
+hook_init t3000-$$
 CRUN_ROOT=$SHARNESS_TRASH_DIRECTORY/crun
-TAG=t3000-$$
-
-# hook_env: the environment of the hook in a hooks.d file, as JSON strings.
-hook_env() {
-    printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
-        "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
-    if [ -n "${HOOK_XDG:-}" ]; then printf ', "XDG_RUNTIME_DIR=%s"' "$HOOK_XDG"; fi
-}
 
 # hooked_config IMAGE FILE [ANNOTATION=VALUE...] -- CMD...: the config.json of
 # IMAGE with the hook at createRuntime and poststop, as crun reads hooks from
@@ -82,24 +69,8 @@ stop_container() {
     crun --root="$CRUN_ROOT" delete -f "$1"
 }
 
-# nothing_left: no supervisor or daemon of this file's tag, no record.
-nothing_left() {
-    for _ in $(seq 1 100); do
-        pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null ||
-            pgrep -f "dropbear.*jobssh-$TAG" >/dev/null || break
-        sleep 0.1
-    done
-    ! pgrep -af "jobssh-sshd --container.*--tag $TAG" &&
-    ! pgrep -af "dropbear.*jobssh-$TAG" &&
-    test -z "$(ls -A "$HOOKRUN/oci-hook" 2>/dev/null)"
-}
-
 test_expect_success CLUSTER,IMAGES,OCI 'set-up: the key base directory, keygen as the user' '
-    install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
-    install -d -m 0700 -o jstest1 -g jstest1 "$HOOKBASE/jstest1" &&
-    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen &&
-    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" check-user-has-sshkeys &&
-    test -f "$HOOKBASE/jstest1/.oci-hooks/ssh/keys/authorized_keys"
+    hook_keygen jstest1
 '
 
 test_expect_success CLUSTER,IMAGES,OCI 'a busybox container on node1 and a Debian one on node2 get ssh' '
@@ -130,7 +101,7 @@ test_expect_success CLUSTER,IMAGES,OCI 'a session has no capabilities and a pty 
 test_expect_success CLUSTER,IMAGES,OCI 'poststop: the daemon, the supervisor and the record go' '
     stop_container bb1 &&
     stop_container mb2 &&
-    nothing_left
+    hook_nothing_left
 '
 
 test_expect_success CLUSTER,IMAGES,OCI 'a read-only image gets ssh too' '
@@ -138,7 +109,7 @@ test_expect_success CLUSTER,IMAGES,OCI 'a read-only image gets ssh too' '
     in_container ro1 2001 ssh -F /dev/jobssh/ssh_config node1 "touch /x" 2>err;
     grep "Read-only file system" err &&
     stop_container ro1 &&
-    nothing_left
+    hook_nothing_left
 '
 
 # hook_direct ANNOTATIONS_JSON [VAR=VALUE...]: run the hook's start stage as
@@ -165,7 +136,7 @@ test_expect_success CLUSTER,IMAGES,OCI 'a bad port annotation: the container doe
     test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"com.hooks.ssh.port\":\"notaport\"}" 2>err &&
     cat err &&
     grep "com.hooks.ssh.port" err &&
-    nothing_left
+    hook_nothing_left
 '
 
 test_expect_success CLUSTER,IMAGES,OCI 'a user without keys: the hook fails and says to run keygen' '
@@ -174,7 +145,7 @@ test_expect_success CLUSTER,IMAGES,OCI 'a user without keys: the hook fails and 
     test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\"}" HOOK_BASE_DIR="$HOOKBASE.nokeys" 2>err &&
     cat err &&
     grep "keygen" err &&
-    nothing_left
+    hook_nothing_left
 '
 
 test_expect_success CLUSTER,IMAGES,OCI 'the hook started by hand serves a running container; stop-ssh-daemon ends it' '
@@ -185,7 +156,7 @@ test_expect_success CLUSTER,IMAGES,OCI 'the hook started by hand serves a runnin
     sed "s/\"created\"/\"stopped\"/" state.json >stopped.json &&
     env -i HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" JOBSSH_HOOK_SETTINGS="rundir=$HOOKRUN" \
         "$HOOK" stop-ssh-daemon <stopped.json &&
-    nothing_left &&
+    hook_nothing_left &&
     stop_container plain1
 '
 

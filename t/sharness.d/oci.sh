@@ -3,6 +3,8 @@
 #
 # Prerequisites:
 #   CRUN     crun is installed
+#   PODMAN   podman is installed, and nft (nftables) to check that it adds no
+#            rules
 #   IMAGES   the test images are built (after jobssh_make_images)
 #   OCI      the cluster runs Slurm's OCI containers (JOBSSH_CLUSTER_OCI=1,
 #            after test_cluster_up)
@@ -23,14 +25,28 @@
 #                            root, rootless for a test user (state in the
 #                            cluster's crun dir of the user)
 #
+# The OCI hook (jobssh-hook) with any runtime:
+#   hook_init TAG            set HOOK, LIBEXEC (the cluster's installed
+#                            programs), HOOKBASE (the users' key directories,
+#                            Sarus's <HOOK_BASE_DIR>/<user>/.oci-hooks/ssh/keys),
+#                            HOOKRUN (the hook's rundir) and TAG (the
+#                            org.jobssh.tag of the file's containers)
+#   hook_env                 the hook's environment as JSON strings
+#                            (HOOK_XDG: XDG_RUNTIME_DIR too)
+#   hook_keygen USER         (root) make HOOKBASE and HOOKRUN, then USER's keys
+#                            with jobssh-hook keygen run as USER, and check them
+#   hook_nothing_left        no supervisor or daemon of TAG (waits, bounded, for
+#                            them to go), no record in HOOKRUN
+#
 # Environment read:
 #   JOBSSH_TEST_IMAGES     the image cache (default /var/cache/jobssh-test/images)
 
 : "${JOBSSH_TEST_IMAGES:=/var/cache/jobssh-test/images}"
 JOBSSH_MAKE_IMAGES=$JOBSSH_TEST_SRCDIR/helpers/make-images
-JOBSSH_CI_PREREQS="$JOBSSH_CI_PREREQS CRUN IMAGES OCI "
+JOBSSH_CI_PREREQS="$JOBSSH_CI_PREREQS CRUN PODMAN IMAGES OCI "
 
 jobssh_prereq CRUN "crun is not installed" jobssh_have_cmds crun
+jobssh_prereq PODMAN "podman or nft is not installed (podman, nftables)" jobssh_have_cmds podman nft
 JOBSSH_WHY[IMAGES]="the test images are not built (the file did not call jobssh_make_images)"
 JOBSSH_WHY[OCI]="the cluster does not run OCI containers (JOBSSH_CLUSTER_OCI=0, or it is not up)"
 
@@ -104,4 +120,39 @@ crun_in_node() {
     fi
     run_in_node "$node" "$user" crun --root="$root" run --config "$cfg" \
         --bundle "$(image_dir "$image")" "$id"
+}
+
+hook_init() {
+    TAG=$1
+    HOOK=$JOBSSH_CLUSTER_DIR/install/libexec/jobssh-hook
+    LIBEXEC=$JOBSSH_CLUSTER_DIR/install/libexec
+    # Under the cluster's state directory, root's, like a site's /home.
+    HOOKBASE=$JOBSSH_CLUSTER_DIR/hookbase
+    HOOKRUN=$JOBSSH_CLUSTER_DIR/hookrun
+}
+
+hook_env() {
+    printf '"HOOK_BASE_DIR=%s", "DROPBEAR_DIR=%s", "JOBSSH_HOOK_SETTINGS=rundir=%s"' \
+        "$HOOKBASE" "$LIBEXEC" "$HOOKRUN"
+    if [ -n "${HOOK_XDG:-}" ]; then printf ', "XDG_RUNTIME_DIR=%s"' "$HOOK_XDG"; fi
+}
+
+hook_keygen() {
+    local user=$1
+    install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
+    install -d -m 0700 -o "$user" -g "$user" "$HOOKBASE/$user" &&
+    run_as "$user" env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen &&
+    run_as "$user" env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" check-user-has-sshkeys &&
+    test -f "$HOOKBASE/$user/.oci-hooks/ssh/keys/authorized_keys"
+}
+
+hook_nothing_left() {
+    for _ in $(seq 1 100); do
+        pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null ||
+            pgrep -f "dropbear.*jobssh-$TAG" >/dev/null || break
+        sleep 0.1
+    done
+    ! pgrep -af "jobssh-sshd --container.*--tag $TAG" &&
+    ! pgrep -af "dropbear.*jobssh-$TAG" &&
+    test -z "$(ls -A "$HOOKRUN/oci-hook" 2>/dev/null)"
 }
