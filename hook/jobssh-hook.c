@@ -27,11 +27,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "hook.h"
 #include "lib/keys.h"
+#include "lib/ns.h"
 #include "lib/path.h"
 #include "lib/privs.h"
 #include "lib/proc.h"
@@ -393,6 +395,48 @@ static int read_config(const jobssh_hook_state_t *st, jobssh_hook_config_t *c, j
     return jobssh_hook_config_parse(text, len, origin, st->bundle, c, err);
 }
 
+/* The host name of pid's UTS namespace, read by a forked child that joins
+ * it: a runtime may run its hooks outside the container's namespaces (podman
+ * --uts ns:PATH runs them in the host's). -errno when the child cannot
+ * (a rootless hook, whose container's namespaces belong to another user
+ * namespace); ret is written only on success. */
+static int uts_nodename_of(pid_t pid, char *ret, size_t size)
+{
+    char buf[sizeof(((struct utsname *)0)->nodename)];
+    int p[2], status = 0;
+    ssize_t n;
+    pid_t child;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    fflush(NULL);
+    child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        return -e;
+    }
+    if (child == 0) {
+        struct utsname u;
+        close(p[0]);
+        if (jobssh_ns_join(pid, JOBSSH_NS_UTS, NULL) < 0 || uname(&u) < 0)
+            _exit(1);
+        _exit(write(p[1], u.nodename, strnlen(u.nodename, sizeof(u.nodename))) > 0 ? 0 : 1);
+    }
+    close(p[1]);
+    do
+        n = read(p[0], buf, sizeof(buf) - 1);
+    while (n < 0 && errno == EINTR);
+    close(p[0]);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -ESRCH;
+    buf[n] = '\0';
+    return jobssh_strlcpy(ret, buf, size) < 0 ? -ENAMETOOLONG : 0;
+}
+
 /* The user the daemon runs as: the container's process user as we see it. */
 static int find_user(const self_t *self, const jobssh_hook_env_t *env,
                      const jobssh_hook_config_t *c, jobssh_hook_user_t *u, jobssh_error_t *err)
@@ -456,6 +500,9 @@ static int do_start(const self_t *self, jobssh_hook_env_t *env, const jobssh_hoo
         rc = 0;
         goto out;
     }
+    /* The node when config.json names none: the host name of the container's
+     * UTS namespace, else (it cannot be read) this host's. */
+    (void)uts_nodename_of(st.pid, uts.nodename, sizeof(uts.nodename));
     if (find_user(self, env, &c, &user, &err) < 0 ||
         jobssh_hook_plan(&st, &c, env, &user, uts.nodename, &plan, &err) < 0) {
         say(LOG_ERR, "container %s: %s", st.id, err.text);

@@ -1260,12 +1260,17 @@ static int dbclient_main(int argc, char **argv, bool openssh_syntax, const char 
         /* dbclient names the remote user after the local passwd entry, and
          * says "unknown" without one (containers often have none): then
          * take $USER, which Slurm sets, or the user of a container's
-         * daemon (JOBSSH_USER, from /dev/jobssh/env). */
+         * daemon (JOBSSH_USER, from /dev/jobssh/env). The same when the
+         * entry names another user than the daemon's: podman adds one
+         * named after the uid for a --user the image lacks. */
         const char *envuser = getenv("USER");
+        const char *daemon_user = getenv("JOBSSH_USER");
+        const struct passwd *pw = getpwuid(getuid());
         if (!envuser || !*envuser)
-            envuser = getenv("JOBSSH_USER");
-        if (!have_user && !user[0] && !getpwuid(getuid()) && envuser && *envuser &&
-            strlen(envuser) < 64 && !strpbrk(envuser, "@ \t\n")) {
+            envuser = daemon_user;
+        bool own_entry = pw && !(daemon_user && *daemon_user && strcmp(pw->pw_name, daemon_user));
+        if (!have_user && !user[0] && !own_entry && envuser && *envuser && strlen(envuser) < 64 &&
+            !strpbrk(envuser, "@ \t\n")) {
             dbargs_add(&out, "-l", me);
             dbargs_add(&out, envuser, me);
         }

@@ -133,6 +133,7 @@ typedef struct sup {
     bool container;
     bool find_container; /* --join-pid is a task whose child starts the container */
     bool no_pid_ns;
+    bool wait_user; /* the process is the runtime's, root, until it is set up */
     bool home_ssh;
     unsigned short fixed_port, first_port;
     const char *keydir_arg;
@@ -1259,6 +1260,8 @@ static int start_pid_writer(sup_t *s, jobssh_error_t *err)
     return jobssh_error_set(err, EPERM, "%s", text);
 }
 
+static int own_userns(const sup_t *s, bool *ret);
+
 /* Outside the container: check that its process is the user's, open what
  * will be copied in and the key directory, read the extra key. */
 static int container_outside(sup_t *s, jobssh_error_t *err)
@@ -1269,10 +1272,19 @@ static int container_outside(sup_t *s, jobssh_error_t *err)
 
     if ((r = jobssh_privs_of_pid(s->proc_fd, s->join_pid, &host, err)) < 0)
         return r;
-    if (host.uid != s->uid)
-        return jobssh_error_set(err, EPERM,
-                                "the container's process %d runs as uid %u, not as %s (uid %u)",
-                                (int)s->join_pid, (unsigned)host.uid, s->user, (unsigned)s->uid);
+    if (host.uid != s->uid) {
+        bool userns = true;
+        /* A root runtime that gives the container no user namespace (podman,
+         * runc, crun as root) runs its child as root until the container is
+         * set up, after the createRuntime hook: wait_for_user() checks it
+         * again then, before anything is done in the container. */
+        if (host.uid == 0 && !s->find_container && own_userns(s, &userns) == 0 && !userns)
+            s->wait_user = true;
+        else
+            return jobssh_error_set(
+                err, EPERM, "the container's process %d runs as uid %u, not as %s (uid %u)",
+                (int)s->join_pid, (unsigned)host.uid, s->user, (unsigned)s->uid);
+    }
     for (size_t i = 0; i < JOBSSH_ELEMENTSOF(container_progs); i++) {
         char path[PATH_MAX];
         if ((r = jobssh_settings_program(&s->conf, container_progs[i], path, sizeof(path), err)) <
@@ -1457,6 +1469,37 @@ static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
                             (int)s->join_pid, (unsigned long long)s->conf.start_timeout);
 }
 
+/* The container's process is the runtime's, root, until the runtime has
+ * set it up: report "started" (stdout out, closed) and wait, bounded, until it
+ * runs as the user (real, effective and saved ids). */
+static int wait_for_user(sup_t *s, int *out, jobssh_error_t *err)
+{
+    long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
+    jobssh_privs_t ids;
+
+    report_started(out);
+    for (unsigned i = 0; i < 100000 && jobssh_now_ms() < deadline; i++) {
+        if (!served_alive(s))
+            return jobssh_error_set(
+                err, ESRCH, "the container's process %d ended before it started", (int)s->join_pid);
+        /* -EPERM: between two ids, as the runtime switches */
+        if (jobssh_privs_of_pid(s->proc_fd, s->join_pid, &ids, NULL) == 0) {
+            if (ids.uid == s->uid)
+                return 0;
+            if (ids.uid != 0)
+                return jobssh_error_set(err, EPERM,
+                                        "the container's process %d runs as uid %u, not as %s "
+                                        "(uid %u)",
+                                        (int)s->join_pid, (unsigned)ids.uid, s->user,
+                                        (unsigned)s->uid);
+        }
+        usleep(i < 100 ? 2000 : 20000);
+    }
+    return jobssh_error_set(err, ETIMEDOUT,
+                            "the container's process %d did not become %s within %llu s",
+                            (int)s->join_pid, s->user, (unsigned long long)s->conf.start_timeout);
+}
+
 /* Is pid a descendant of anc (within 64 generations), per <proc_fd>? */
 static bool descends_from(int proc_fd, pid_t pid, pid_t anc)
 {
@@ -1547,7 +1590,8 @@ static int setup_container(sup_t *s, int *out, jobssh_error_t *err)
 
     if ((r = container_outside(s, err)) < 0 ||
         (s->find_container && (r = find_container(s, out, err)) < 0) ||
-        (r = wait_for_pivot(s, out, err)) < 0 || (r = container_join(s, err)) < 0)
+        (r = wait_for_pivot(s, out, err)) < 0 ||
+        (s->wait_user && (r = wait_for_user(s, out, err)) < 0) || (r = container_join(s, err)) < 0)
         return r;
     if (s->first_port) {
         /* The site's port starts the range, the same on every node. */

@@ -12,11 +12,7 @@ jobssh_oci_prereq
 jobssh_hook_vars t3000-$$
 
 test_expect_success CLUSTER,IMAGES,OCI 'set-up: the key base directory, keygen as the user' '
-    install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
-    install -d -m 0700 -o jstest1 -g jstest1 "$HOOKBASE/jstest1" &&
-    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen &&
-    run_as jstest1 env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" check-user-has-sshkeys &&
-    test -f "$HOOKBASE/jstest1/.oci-hooks/ssh/keys/authorized_keys"
+    hook_keygen jstest1
 '
 
 test_expect_success CLUSTER,IMAGES,OCI 'a busybox container on node1 and a Debian one on node2 get ssh' '

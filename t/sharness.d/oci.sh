@@ -3,6 +3,8 @@
 #
 # Prerequisites:
 #   CRUN     crun is installed
+#   PODMAN   podman is installed, and nft (nftables) to check that it adds no
+#            rules
 #   IMAGES   the test images are built (after jobssh_make_images)
 #   OCI      the cluster runs Slurm's OCI containers (JOBSSH_CLUSTER_OCI=1,
 #            after test_cluster_up)
@@ -54,15 +56,18 @@
 #                            environment; its messages go to stderr
 #   nothing_left             no supervisor or daemon of TAG (waited for, at
 #                            most 10 s), no record in HOOKRUN
+#   hook_keygen USER         (root) make HOOKBASE and HOOKRUN, then USER's keys
+#                            with jobssh-hook keygen run as USER, and check them
 #
 # Environment read:
 #   JOBSSH_TEST_IMAGES     the image cache (default /var/cache/jobssh-test/images)
 
 : "${JOBSSH_TEST_IMAGES:=/var/cache/jobssh-test/images}"
 JOBSSH_MAKE_IMAGES=$JOBSSH_TEST_SRCDIR/helpers/make-images
-JOBSSH_CI_PREREQS="$JOBSSH_CI_PREREQS CRUN IMAGES OCI "
+JOBSSH_CI_PREREQS="$JOBSSH_CI_PREREQS CRUN PODMAN IMAGES OCI "
 
 jobssh_prereq CRUN "crun is not installed" jobssh_have_cmds crun
+jobssh_prereq PODMAN "podman or nft is not installed (podman, nftables)" jobssh_have_cmds podman nft
 JOBSSH_WHY[IMAGES]="the test images are not built (the file did not call jobssh_make_images)"
 JOBSSH_WHY[OCI]="the cluster does not run OCI containers (JOBSSH_CLUSTER_OCI=0, or it is not up)"
 
@@ -207,6 +212,15 @@ stop_container() {
         sleep 0.05
     done
     crun --root="$CRUN_ROOT" delete -f "$1"
+}
+
+hook_keygen() {
+    local user=$1
+    install -d -m 0755 -o root -g root "$HOOKBASE" "$HOOKRUN" &&
+    install -d -m 0700 -o "$user" -g "$user" "$HOOKBASE/$user" &&
+    run_as "$user" env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen &&
+    run_as "$user" env HOOK_BASE_DIR="$HOOKBASE" DROPBEAR_DIR="$LIBEXEC" "$HOOK" check-user-has-sshkeys &&
+    test -f "$HOOKBASE/$user/.oci-hooks/ssh/keys/authorized_keys"
 }
 
 nothing_left() {
