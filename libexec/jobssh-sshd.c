@@ -1469,12 +1469,26 @@ static int wait_for_pivot(sup_t *s, int *out, jobssh_error_t *err)
                             (int)s->join_pid, (unsigned long long)s->conf.start_timeout);
 }
 
+/* The program pid runs, as its <proc_fd>/<pid>/exe names it: 0, or -errno. */
+static int exe_of(const sup_t *s, struct stat *ret)
+{
+    char path[32];
+
+    snprintf(path, sizeof(path), "%d/exe", (int)s->join_pid);
+    return fstatat(s->proc_fd, path, ret, 0) < 0 ? -errno : 0;
+}
+
 /* The container's process is the runtime's, root, until the runtime has
- * set it up: report "started" (stdout out, closed) and wait, bounded, until it
- * runs as the user (real, effective and saved ids). */
+ * set it up: report "started" (stdout out, closed) and wait, bounded, until
+ * it runs as the user (real, effective and saved ids). When it executes the
+ * container's program as root instead (another program than the runtime's
+ * then: the bundle's config.json named the user, the runtime was told
+ * otherwise), it is refused at once. */
 static int wait_for_user(sup_t *s, int *out, jobssh_error_t *err)
 {
     long deadline = jobssh_now_ms() + (long)s->conf.start_timeout * 1000L;
+    struct stat runtime, now;
+    bool have_runtime = exe_of(s, &runtime) == 0;
     jobssh_privs_t ids;
 
     report_started(out);
@@ -1482,11 +1496,15 @@ static int wait_for_user(sup_t *s, int *out, jobssh_error_t *err)
         if (!served_alive(s))
             return jobssh_error_set(
                 err, ESRCH, "the container's process %d ended before it started", (int)s->join_pid);
+        /* The program first: a runtime switches ids before it executes the
+         * container's program, so ids read after an exec are the program's. */
+        bool execed = have_runtime && exe_of(s, &now) == 0 &&
+                      (now.st_dev != runtime.st_dev || now.st_ino != runtime.st_ino);
         /* -EPERM: between two ids, as the runtime switches */
         if (jobssh_privs_of_pid(s->proc_fd, s->join_pid, &ids, NULL) == 0) {
             if (ids.uid == s->uid)
                 return 0;
-            if (ids.uid != 0)
+            if (ids.uid != 0 || execed)
                 return jobssh_error_set(err, EPERM,
                                         "the container's process %d runs as uid %u, not as %s "
                                         "(uid %u)",
