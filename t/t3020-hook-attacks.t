@@ -45,6 +45,11 @@ crun_refused() {
     nothing_left
 }
 
+# no_supervisor: no supervisor of TAG runs.
+no_supervisor() {
+    ! pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null
+}
+
 # no_process_of USER: USER runs no jobssh program and no Dropbear (an exited
 # one that init has not reaped yet does not count: it holds nothing).
 no_process_of() {
@@ -185,11 +190,13 @@ config[\"linux\"].pop(\"uidMappings\", None)
 config[\"linux\"].pop(\"gidMappings\", None)
 config[\"root\"][\"readonly\"] = True" \
     start_container node1 busybox us2 &&
-    test_when_finished "stop_container us2" &&
     crun --root="$CRUN_ROOT" state us2 | grep "\"running\"" &&
-    nothing_left &&
+    wait_for 10 no_supervisor &&
+    ! pgrep -af "dropbear.*jobssh-$TAG" &&
     crun --root="$CRUN_ROOT" exec us2 test -d /proc/1 &&
-    test_must_fail crun --root="$CRUN_ROOT" exec us2 test -e /dev/jobssh
+    test_must_fail crun --root="$CRUN_ROOT" exec us2 test -e /dev/jobssh &&
+    stop_container us2 &&
+    nothing_left
 '
 
 # bundle_as DIR UID: a bundle (config.json only) of the busybox image whose
