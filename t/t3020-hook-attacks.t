@@ -45,6 +45,14 @@ crun_refused() {
     nothing_left
 }
 
+# direct_refused VAR=VALUE MESSAGE: the hook's start stage run by hand with
+# VAR=VALUE in its environment fails, says MESSAGE and leaves nothing.
+direct_refused() {
+    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" "$1" 2>err &&
+        refused_with "$2" &&
+        nothing_left
+}
+
 # no_supervisor: no supervisor of TAG runs.
 no_supervisor() {
     ! pgrep -f "jobssh-sshd --container.*--tag $TAG" >/dev/null
@@ -252,15 +260,9 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'DROPBEAR_DIR owned by jstest2, wor
     install -d -m 0777 -o root -g root "$S/db-777" &&
     cp -pR "$LIBEXEC"/* "$S/db-777/" &&
     ln -s "$LIBEXEC" "$S/db-link" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" DROPBEAR_DIR="$S/db-j2" 2>err &&
-    refused_with "DROPBEAR_DIR: $S/db-j2 is owned by uid 2002, expected 0" &&
-    nothing_left &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" DROPBEAR_DIR="$S/db-777" 2>err &&
-    refused_with "DROPBEAR_DIR: $S/db-777 is world-writable (mode 0777)" &&
-    nothing_left &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" DROPBEAR_DIR="$S/db-link" 2>err &&
-    refused_with "DROPBEAR_DIR: $S/db-link is a symlink" &&
-    nothing_left &&
+    direct_refused DROPBEAR_DIR="$S/db-j2" "DROPBEAR_DIR: $S/db-j2 is owned by uid 2002, expected 0" &&
+    direct_refused DROPBEAR_DIR="$S/db-777" "DROPBEAR_DIR: $S/db-777 is world-writable (mode 0777)" &&
+    direct_refused DROPBEAR_DIR="$S/db-link" "DROPBEAR_DIR: $S/db-link is a symlink" &&
     LIBEXEC=$S/db-j2 test_must_fail start_container node1 busybox db1 &&
     crun_refused db1 "container db1:" "DROPBEAR_DIR: $S/db-j2 is owned by uid 2002, expected 0"
 '
@@ -268,18 +270,14 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'DROPBEAR_DIR owned by jstest2, wor
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'DROPBEAR_DIR of jstest2 without jobssh-sshd (as Sarus sets it to its Dropbear) is refused, not passed over' '
     install -d -m 0755 -o jstest2 -g jstest2 "$S/db-sarus" &&
     cp -p "$LIBEXEC/dropbear" "$S/db-sarus/" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" DROPBEAR_DIR="$S/db-sarus" 2>err &&
-    refused_with "DROPBEAR_DIR: $S/db-sarus is owned by uid 2002, expected 0" &&
-    nothing_left
+    direct_refused DROPBEAR_DIR="$S/db-sarus" "DROPBEAR_DIR: $S/db-sarus is owned by uid 2002, expected 0"
 '
 
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'a jobssh-sshd of jstest2 in a root-owned DROPBEAR_DIR is refused' '
     install -d -m 0755 -o root -g root "$S/db-prog" &&
     cp -pR "$LIBEXEC"/* "$S/db-prog/" &&
     chown jstest2:jstest2 "$S/db-prog/jobssh-sshd" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" DROPBEAR_DIR="$S/db-prog" 2>err &&
-    refused_with "the supervisor: $S/db-prog/jobssh-sshd is owned by uid 2002, expected 0" &&
-    nothing_left
+    direct_refused DROPBEAR_DIR="$S/db-prog" "the supervisor: $S/db-prog/jobssh-sshd is owned by uid 2002, expected 0"
 '
 
 # --- HOOK_BASE_DIR and the key directory ------------------------------------
@@ -295,15 +293,9 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'HOOK_BASE_DIR owned by jstest2, wo
     base_copy "$S/base-j2" jstest2 0755 &&
     base_copy "$S/base-777" root 0777 &&
     ln -s "$HOOKBASE" "$S/base-link" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-j2" 2>err &&
-    refused_with "HOOK_BASE_DIR: $S/base-j2 is owned by uid 2002, expected 0" &&
-    nothing_left &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-777" 2>err &&
-    refused_with "HOOK_BASE_DIR: $S/base-777 is world-writable (mode 0777)" &&
-    nothing_left &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-link" 2>err &&
-    refused_with "HOOK_BASE_DIR: $S/base-link is a symlink" &&
-    nothing_left &&
+    direct_refused HOOK_BASE_DIR="$S/base-j2" "HOOK_BASE_DIR: $S/base-j2 is owned by uid 2002, expected 0" &&
+    direct_refused HOOK_BASE_DIR="$S/base-777" "HOOK_BASE_DIR: $S/base-777 is world-writable (mode 0777)" &&
+    direct_refused HOOK_BASE_DIR="$S/base-link" "HOOK_BASE_DIR: $S/base-link is a symlink" &&
     test_must_fail run_as jstest1 env HOOK_BASE_DIR="$S/base-j2" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen --overwrite 2>err &&
     refused_with "HOOK_BASE_DIR: $S/base-j2 is owned by uid 2002, expected 0"
 '
@@ -311,22 +303,16 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'HOOK_BASE_DIR owned by jstest2, wo
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'a directory of jstest2 on the way to the keys of jstest1 is refused' '
     base_copy "$S/base-uj2" root 0755 &&
     chown jstest2:jstest2 "$S/base-uj2/jstest1/.oci-hooks" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-uj2" 2>err &&
-    refused_with "the ssh keys of jstest1 are refused" "$S/base-uj2/jstest1/.oci-hooks is owned by uid 2002" &&
-    nothing_left &&
+    direct_refused HOOK_BASE_DIR="$S/base-uj2" "the ssh keys of jstest1 are refused" "$S/base-uj2/jstest1/.oci-hooks is owned by uid 2002" &&
     chown jstest1:jstest1 "$S/base-uj2/jstest1/.oci-hooks" &&
     chmod 0777 "$S/base-uj2/jstest1/.oci-hooks/ssh" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-uj2" 2>err &&
-    refused_with "the ssh keys of jstest1 are refused" "$S/base-uj2/jstest1/.oci-hooks/ssh is world-writable (mode 0777)" &&
-    nothing_left
+    direct_refused HOOK_BASE_DIR="$S/base-uj2" "the ssh keys of jstest1 are refused" "$S/base-uj2/jstest1/.oci-hooks/ssh is world-writable (mode 0777)"
 '
 
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'a key directory that others can read is refused' '
     base_copy "$S/base-0755" root 0755 &&
     chmod 0755 "$S/base-0755/jstest1/.oci-hooks/ssh/keys" &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-0755" 2>err &&
-    refused_with "$S/base-0755/jstest1/.oci-hooks/ssh/keys is not private to uid 2001 (owner 2001, mode 0755)" &&
-    nothing_left
+    direct_refused HOOK_BASE_DIR="$S/base-0755" "$S/base-0755/jstest1/.oci-hooks/ssh/keys is not private to uid 2001 (owner 2001, mode 0755)"
 '
 
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'a key directory pre-made by jstest1 as a symlink to a root directory: refused at start, keygen does not follow it' '
@@ -337,9 +323,7 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'a key directory pre-made by jstest
     ln -s "$S/rootdir/keys" "$S/base-kl/jstest1/.oci-hooks/ssh/keys" &&
     chown -h jstest1:jstest1 "$S/base-kl/jstest1/.oci-hooks/ssh/keys" &&
     (cd "$S/rootdir/keys" && ls -la --time-style=+ . && sha256sum ./*) >rootkeys.before &&
-    test_must_fail hook_direct "{\"com.hooks.ssh.enabled\":\"true\",\"org.jobssh.tag\":\"$TAG\"}" HOOK_BASE_DIR="$S/base-kl" 2>err &&
-    refused_with "the ssh keys of jstest1 are refused" "$S/base-kl/jstest1/.oci-hooks/ssh/keys is a symlink" &&
-    nothing_left &&
+    direct_refused HOOK_BASE_DIR="$S/base-kl" "the ssh keys of jstest1 are refused" "$S/base-kl/jstest1/.oci-hooks/ssh/keys is a symlink" &&
     test_must_fail run_as jstest1 env HOOK_BASE_DIR="$S/base-kl" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen 2>err &&
     refused_with "$S/base-kl/jstest1/.oci-hooks/ssh/keys is a symlink" &&
     test_must_fail run_as jstest1 env HOOK_BASE_DIR="$S/base-kl" DROPBEAR_DIR="$LIBEXEC" "$HOOK" keygen --overwrite 2>err &&
