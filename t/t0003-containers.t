@@ -92,8 +92,8 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'the writable image: root'"'"'s fil
 
 for image in minbase busybox; do
     test_expect_success CLUSTER,USERS,IMAGES,OCI "srun --container=$image on $N nodes prints its os-release" '
-        run_as jstest1 srun -N$N --ntasks-per-node=1 --container="$(image_dir $image)" \
-            cat /etc/os-release >out &&
+        srun_container out run_as jstest1 srun -N$N --ntasks-per-node=1 \
+            --container="$(image_dir $image)" cat /etc/os-release &&
         sort out >actual &&
         os_release $image $N >expect &&
         test_cmp expect actual
@@ -101,8 +101,8 @@ for image in minbase busybox; do
 done
 
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'srun --container: one task per node, on every node, in its network namespace' '
-    run_as jstest1 srun -N$N --ntasks-per-node=1 --container="$(image_dir busybox)" \
-        sh -c "echo \$(cat /proc/sys/kernel/hostname) \$(readlink /proc/self/ns/net) \$(id -u)" >out &&
+    srun_container out run_as jstest1 srun -N$N --ntasks-per-node=1 --container="$(image_dir busybox)" \
+        sh -c "echo \$(cat /proc/sys/kernel/hostname) \$(readlink /proc/self/ns/net) \$(id -u)" &&
     sort out >actual &&
     for n in $JOBSSH_CLUSTER_NODES; do
         echo "$n net:[$(stat -L -c %i "$JOBSSH_CLUSTER_DIR/ns/$n.net")] 2001" || return 1
@@ -111,7 +111,7 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'srun --container: one task per nod
 '
 
 test_expect_success CLUSTER,USERS,IMAGES,OCI 'srun --container=minbase-ro: / is read-only' '
-    test_must_fail run_as jstest1 srun -N1 --container="$(image_dir minbase-ro)" \
+    test_must_fail srun_container out run_as jstest1 srun -N1 --container="$(image_dir minbase-ro)" \
         touch /home/jstest1/x 2>err &&
     grep "Read-only file system" err
 '
@@ -143,8 +143,10 @@ test_expect_success CLUSTER,USERS,IMAGES,OCI 'timings: crun and srun --container
     b=$(time_ms crun_in_node node1 jstest1 busybox true) &&
     c=$(time_ms crun_in_node node1 jstest1 minbase true) &&
     d=$(time_ms run_as jstest1 srun -N$N --ntasks-per-node=1 true) &&
-    e=$(time_ms run_as jstest1 srun -N$N --ntasks-per-node=1 --container="$(image_dir busybox)" true) &&
-    f=$(time_ms run_as jstest1 srun -N$N --ntasks-per-node=1 --container="$(image_dir minbase)" true) &&
+    e=$(time_ms srun_container /dev/null run_as jstest1 srun -N$N --ntasks-per-node=1 \
+        --container="$(image_dir busybox)" true) &&
+    f=$(time_ms srun_container /dev/null run_as jstest1 srun -N$N --ntasks-per-node=1 \
+        --container="$(image_dir minbase)" true) &&
     echo "# crun run true: rootful busybox ${a} ms, rootless busybox ${b} ms, rootless minbase ${c} ms" &&
     echo "# srun -N$N true: ${d} ms; with --container: busybox ${e} ms, minbase ${f} ms"
 '

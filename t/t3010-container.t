@@ -34,10 +34,10 @@ EOF
 # container_step IMAGE SCRIPT [STAY]: the step; its output is shown too.
 container_step() {
     local image=$1 script=$2 stay=${3:-60} rc=0
-    run_as jstest1 env OMPI_MCA_oob_tcp_if_include=198.18.0.0/24 \
+    srun_container container_step.out run_as jstest1 env OMPI_MCA_oob_tcp_if_include=198.18.0.0/24 \
         OMPI_MCA_btl_tcp_if_include=198.18.0.0/24 \
         srun -N$N --ntasks-per-node=1 --container="$(image_dir "$image")" --ssh \
-        sh -c "$(step_script "$script" "$stay")" >container_step.out || rc=$?
+        sh -c "$(step_script "$script" "$stay")" || rc=$?
     sed "s/^/container_step: /" container_step.out >&2
     cat container_step.out
     return $rc

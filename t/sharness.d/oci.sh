@@ -122,6 +122,25 @@ run_in_node() {
         run_as "$@"
 }
 
+# srun_container OUT CMD...: CMD, an `srun --container` step (through
+# run_as), with its stdout in OUT. On a cluster running a sanitizer build, once
+# more (said on stderr) when it timed out: there slurmstepd runs with the ASan
+# runtime preloaded and forks the step's task and the runtime's commands while
+# its other threads run, and gcc 12's runtime takes no lock around fork(), so
+# such a child hangs now and then before its exec (a step without --ssh too,
+# where the plugin does nothing). A second time out is a failure.
+srun_container() {
+    local out=$1 rc=0
+    shift
+    "$@" >"$out" || rc=$?
+    if [ "$rc" = 124 ] && [ "${JOBSSH_CLUSTER_ASAN:-0}" = 1 ]; then
+        echo "srun_container: the step timed out on the sanitizer build's cluster; once more" >&2
+        rc=0
+        "$@" >"$out" || rc=$?
+    fi
+    return "$rc"
+}
+
 JOBSSH_CRUN_SEQ=0
 
 crun_in_node() {
