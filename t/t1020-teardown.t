@@ -48,6 +48,7 @@ test_expect_success CLUSTER,USERS 'a SIGKILLed task takes its node daemon down, 
     wait_for 30 test -s killed.out &&
     job=$(job_of killed.out) &&
     wait_for 30 test -e "$JOBSSH_RUNDIR/node2/$job.0/status" &&
+    wait_for 30 pid_on node2 "^sleep 120" >/dev/null &&
     pid=$(pid_on node2 "^sleep 120") &&
     kill -KILL $pid &&
     wait_for 20 eval "! test -e $JOBSSH_RUNDIR/node2/$job.0" &&
