@@ -502,7 +502,8 @@ static int do_start(const self_t *self, jobssh_hook_env_t *env, const jobssh_hoo
     }
     /* The node when config.json names none: the host name of the container's
      * UTS namespace, else (it cannot be read) this host's. */
-    (void)uts_nodename_of(st.pid, uts.nodename, sizeof(uts.nodename));
+    if (!c.hostname[0])
+        (void)uts_nodename_of(st.pid, uts.nodename, sizeof(uts.nodename));
     if (find_user(self, env, &c, &user, &err) < 0 ||
         jobssh_hook_plan(&st, &c, env, &user, uts.nodename, &plan, &err) < 0) {
         say(LOG_ERR, "container %s: %s", st.id, err.text);
